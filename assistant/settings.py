@@ -1,0 +1,65 @@
+"""Typed configuration, read once by `app.py` (tests build `Settings(...)` directly).
+
+Environment variables use the `NEWSDESK_` prefix (e.g. `NEWSDESK_STORE`), read also from `.env`.
+A few well-known names are accepted without the prefix: `CHROMA_HOST`, `CHROMA_PORT`, `CHROMA_SSL`,
+`CHROMA_TOKEN`, `API_TOKEN`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_file=".env", extra="ignore")
+
+    # -- store -------------------------------------------------------------------------------
+    store: Path = Path("data/store")
+    collection: str = "newsdesk"
+    chroma_host: str | None = Field(
+        default=None, validation_alias=AliasChoices("CHROMA_HOST", "NEWSDESK_CHROMA_HOST")
+    )
+    chroma_port: int = Field(default=8000, validation_alias=AliasChoices("CHROMA_PORT", "NEWSDESK_CHROMA_PORT"))
+    chroma_ssl: bool = Field(default=False, validation_alias=AliasChoices("CHROMA_SSL", "NEWSDESK_CHROMA_SSL"))
+    chroma_token: str | None = Field(
+        default=None, validation_alias=AliasChoices("CHROMA_TOKEN", "NEWSDESK_CHROMA_TOKEN")
+    )
+
+    # -- ingest ------------------------------------------------------------------------------
+    embedder: Literal["minilm", "hash"] = "minilm"
+    max_file_bytes: int = 5_000_000
+    chunk_tokens: int = 160
+    embed_batch_size: int = 64
+
+    # -- answering ---------------------------------------------------------------------------
+    top_k: int = 5
+    mode: Literal["extractive", "llm"] = "extractive"
+    max_question_chars: int = 1000
+    llm_provider: Literal["none", "openai", "ollama"] = "none"
+    llm_base_url: str = "http://127.0.0.1:8080/v1"
+    llm_model: str = "local-model"
+    llm_api_key: str = "not-needed"
+    llm_timeout: float = 60.0
+    llm_context_tokens: int = 3000
+
+    # -- serving -----------------------------------------------------------------------------
+    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("GRADIO_SERVER_NAME", "NEWSDESK_HOST"))
+    port: int = Field(default=7860, validation_alias=AliasChoices("GRADIO_SERVER_PORT", "NEWSDESK_PORT"))
+    api_token: str | None = Field(default=None, validation_alias=AliasChoices("API_TOKEN", "NEWSDESK_API_TOKEN"))
+    api_token_file: Path | None = None
+    samples_dir: Path = Path(__file__).resolve().parent.parent / "samples"
+
+    @property
+    def llm_configured(self) -> bool:
+        return self.llm_provider != "none"
+
+    def resolved_api_token(self) -> str | None:
+        if self.api_token:
+            return self.api_token
+        if self.api_token_file is not None:
+            return self.api_token_file.read_text(encoding="utf-8").strip() or None
+        return None

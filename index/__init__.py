@@ -1,0 +1,1 @@
+"""The write path: files → documents → chunks → embeddings → Chroma. Never imports `assistant`."""

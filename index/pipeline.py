@@ -1,0 +1,234 @@
+"""ingest(paths) → IngestReport: load, chunk, embed, store. Idempotent; all-or-nothing per document.
+
+* Same content again → skipped (`unchanged`); same content under a new name → the name is added to
+  the stored document (`aliased`), nothing re-embedded.
+* A changed file → its new version is written completely, then the old version's chunks removed
+  (`replaced`).
+* `prune=True` → documents whose files under the given folders are gone are removed.
+* New documents are embedded in groups (one model call per group, for throughput) and written as
+  `pending` → chunks → `complete`, so a crash leaves only `pending` records, which the next run's
+  `repair()` clears before re-adding them.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from tqdm import tqdm
+
+from index.chunking import Chunker
+from index.embeddings import Embedder
+from index.loaders import Document, Skipped, load_bytes, load_paths
+from index.store import ChromaStore, ChunkBatch, DocRecord, date_ord
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    aliased: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    doc_ids: list[str] = field(default_factory=list)
+    chunks_written: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.skipped
+
+    def summary(self) -> str:
+        lines = [
+            f"added {len(self.added)}, replaced {len(self.replaced)}, unchanged {len(self.unchanged)}, "
+            f"aliased {len(self.aliased)}, pruned {len(self.pruned)}, skipped {len(self.skipped)}; "
+            f"{self.chunks_written} chunks written in {self.seconds:.1f}s"
+        ]
+        if self.repaired:
+            lines.append(f"completed {len(self.repaired)} document(s) left half-written by an earlier run")
+        lines += [f"skipped {s}" for s in self.skipped]
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added, "replaced": self.replaced, "unchanged": self.unchanged,
+            "aliased": self.aliased, "pruned": self.pruned, "repaired": self.repaired,
+            "skipped": [{"file": s.file, "line": s.line, "reason": s.reason} for s in self.skipped],
+            "doc_ids": self.doc_ids, "chunks_written": self.chunks_written, "seconds": round(self.seconds, 3),
+        }
+
+
+def _origin_path(origin: str) -> Path | None:
+    if origin.startswith("upload:"):
+        return None
+    return Path(origin.split("#", 1)[0])
+
+
+class Ingestor:
+    def __init__(self, store: ChromaStore, embedder: Embedder, chunker: Chunker | None = None,
+                 batch_size: int = 64, group_chunks: int = 512, progress: bool | None = None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.chunker = chunker or Chunker(window_counter=embedder.count_window_tokens, window=embedder.window)
+        self.batch_size = batch_size
+        self.group_chunks = group_chunks
+        self.progress = sys.stderr.isatty() if progress is None else progress
+        # Documents whose last origin is gone; deleted once the current run's new versions are complete.
+        self._pending_drops: set[str] = set()
+
+    # -- public ------------------------------------------------------------------------------
+    def ingest_paths(self, paths: Iterable[Path], prune: bool = False, max_bytes: int = 5_000_000) -> IngestReport:
+        started = time.perf_counter()
+        paths = list(paths)
+        report = IngestReport()
+        for p in paths:
+            if not p.exists():
+                report.skipped.append(Skipped(str(p), "no such file or folder"))
+        loaded = load_paths([p for p in paths if p.exists()], max_bytes=max_bytes)
+        report.skipped.extend(loaded.skipped)
+        self._ingest(loaded.documents, report)
+        if prune:
+            self._prune([p.resolve() for p in paths if p.is_dir()], report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def ingest_upload(self, name: str, raw: bytes, max_bytes: int = 5_000_000) -> IngestReport:
+        """One uploaded file (UI / API). `name` is only used for the format and display, never as a path."""
+        started = time.perf_counter()
+        report = IngestReport()
+        safe = Path(name.replace("\\", "/")).name or "upload"
+        if len(raw) > max_bytes:
+            report.skipped.append(Skipped(safe, f"file is {len(raw):,} bytes, over the limit of {max_bytes:,}"))
+        else:
+            loaded = load_bytes(raw, safe, f"upload:{safe}")
+            report.skipped.extend(loaded.skipped)
+            self._ingest(loaded.documents, report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def ingest_documents(self, docs: list[Document]) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        self._ingest(docs, report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    # -- internals ---------------------------------------------------------------------------
+    def _ingest(self, docs: list[Document], report: IngestReport) -> None:
+        report.repaired = self.store.repair()
+        known = {d.doc_id: d for d in self.store.list_documents()}
+        by_origin: dict[str, str] = {o: d.doc_id for d in known.values() for o in d.origins}
+        seen_new: dict[str, Document] = {}
+        for doc in docs:
+            report.doc_ids.append(doc.doc_id)
+            old_id = by_origin.get(doc.origin)
+            if doc.doc_id in known:
+                rec = known[doc.doc_id]
+                if doc.origin in rec.origins:
+                    report.unchanged.append(doc.file_name)
+                    continue
+                known[doc.doc_id] = rec = replace(
+                    rec, origins=(*rec.origins, doc.origin),
+                    file_names=tuple(dict.fromkeys((*rec.file_names, doc.file_name))),
+                )
+                self.store.update_document(rec)
+                report.aliased.append(doc.file_name)
+            elif doc.doc_id in seen_new:
+                first = seen_new[doc.doc_id]
+                seen_new[doc.doc_id] = replace(first, origin=first.origin + "\n" + doc.origin,
+                                               file_name=first.file_name + "\n" + doc.file_name)
+                report.aliased.append(doc.file_name)
+            else:
+                seen_new[doc.doc_id] = doc
+                (report.replaced if old_id and old_id != doc.doc_id else report.added).append(doc.file_name)
+            if old_id and old_id != doc.doc_id:
+                self._drop_origin(known, old_id, doc.origin, report, record=False)
+            by_origin[doc.origin] = doc.doc_id
+        self._write_new(list(seen_new.values()), report)
+        # The replaced versions are removed only after their successors are complete.
+        self._flush_drops()
+
+    def _flush_drops(self) -> None:
+        for doc_id in sorted(self._pending_drops):
+            self.store.delete_document(doc_id)
+        self._pending_drops.clear()
+
+    def _drop_origin(self, known: dict[str, DocRecord], doc_id: str, origin: str,
+                     report: IngestReport, record: bool) -> None:
+        rec = known.get(doc_id)
+        if rec is None:
+            return
+        origins = tuple(o for o in rec.origins if o != origin)
+        if origins:
+            known[doc_id] = replace(rec, origins=origins)
+            self.store.update_document(known[doc_id])
+        else:
+            self._pending_drops.add(doc_id)
+            known.pop(doc_id)
+            if record:
+                report.pruned.append(rec.file_name)
+
+    def _prune(self, roots: list[Path], report: IngestReport) -> None:
+        known = {d.doc_id: d for d in self.store.list_documents()}
+        for rec in list(known.values()):
+            for origin in rec.origins:
+                path = _origin_path(origin)
+                if path is None or path.exists() or not any(path.is_relative_to(r) for r in roots):
+                    continue
+                self._drop_origin(known, rec.doc_id, origin, report, record=True)
+        self._flush_drops()
+
+    def _write_new(self, docs: list[Document], report: IngestReport) -> None:
+        total = 0
+        planned: list[tuple[Document, list[tuple[int, int, str]]]] = []
+        for doc in docs:
+            pieces = [(c.start, c.end, c.text) for c in self.chunker.chunk(doc.text)]
+            if not pieces:
+                report.skipped.append(Skipped(doc.file_name, "no sentences to index"))
+                continue
+            planned.append((doc, pieces))
+            total += len(pieces)
+        bar = tqdm(total=total, unit="chunk", desc="embedding", disable=not self.progress or total == 0)
+        group: list[tuple[Document, list[tuple[int, int, str]]]] = []
+        size = 0
+        for item in planned:
+            group.append(item)
+            size += len(item[1])
+            if size >= self.group_chunks:
+                self._write_group(group, report, bar)
+                group, size = [], 0
+        if group:
+            self._write_group(group, report, bar)
+        bar.close()
+
+    def _write_group(self, group: list[tuple[Document, list[tuple[int, int, str]]]],
+                     report: IngestReport, bar: tqdm) -> None:
+        batch = ChunkBatch()
+        records: list[DocRecord] = []
+        for doc, pieces in group:
+            origins = tuple(doc.origin.split("\n"))
+            names = tuple(doc.file_name.split("\n"))
+            rec = DocRecord(doc_id=doc.doc_id, file_name=names[0], title=doc.title, date=doc.date,
+                            source=doc.source, url=doc.url, file_names=names, origins=origins,
+                            n_chunks=len(pieces), state="pending")
+            records.append(rec)
+            self.store.put_document(rec, doc.text)
+            for i, (start, end, text) in enumerate(pieces):
+                batch.ids.append(f"{doc.doc_id}:{i}")
+                batch.texts.append(text)
+                batch.metadatas.append({
+                    "doc_id": doc.doc_id, "file_name": names[0], "title": doc.title, "date": doc.date,
+                    "date_ord": date_ord(doc.date), "source": doc.source, "url": doc.url,
+                    "start": start, "end": end, "chunk_index": i,
+                })
+        vectors = self.embedder.embed(batch.texts, batch_size=self.batch_size)
+        bar.update(len(batch.ids))
+        self.store.upsert_chunks(batch, vectors)
+        for rec in records:
+            self.store.set_state(rec, "complete")
+        report.chunks_written += len(batch.ids)

@@ -1,0 +1,259 @@
+"""Chroma: the chunk collection (vectors + text + metadata) and a document registry.
+
+Two collections per store:
+* `<name>`: one record per chunk, id `<doc_id>:<index>`, cosine space, metadata with the article's
+  metadata plus `start`/`end` offsets. The collection metadata records the embedding model and
+  dimension; opening it with another model raises `StoreMismatchError`.
+* `<name>_docs`: one record per document (full text as the document, a 1-d placeholder vector),
+  with `state` = `pending` while its chunks are written and `complete` after. Readers only trust
+  complete documents, so a crash mid-write never exposes half a document; `repair()` removes
+  what a crash left behind.
+
+Every write is split into batches of at most the server's maximum batch size.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+class StoreMismatchError(RuntimeError):
+    """The collection holds vectors from a different embedding model."""
+
+
+class StoreUnavailableError(RuntimeError):
+    """The Chroma server cannot be reached."""
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    doc_id: str
+    file_name: str
+    title: str = ""
+    date: str = ""
+    source: str = ""
+    url: str = ""
+    file_names: tuple[str, ...] = ()
+    origins: tuple[str, ...] = ()
+    n_chunks: int = 0
+    state: str = "complete"
+    text: str | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "file_name": self.file_name,
+            "title": self.title,
+            "date": self.date,
+            "date_ord": date_ord(self.date),
+            "source": self.source,
+            "url": self.url,
+            "file_names": json.dumps(list(self.file_names)),
+            "origins": json.dumps(list(self.origins)),
+            "n_chunks": self.n_chunks,
+            "state": self.state,
+        }
+
+    @classmethod
+    def from_chroma(cls, doc_id: str, meta: dict[str, Any], text: str | None = None) -> DocRecord:
+        return cls(
+            doc_id=doc_id,
+            file_name=str(meta.get("file_name", "")),
+            title=str(meta.get("title", "")),
+            date=str(meta.get("date", "")),
+            source=str(meta.get("source", "")),
+            url=str(meta.get("url", "")),
+            file_names=tuple(json.loads(str(meta.get("file_names") or "[]"))),
+            origins=tuple(json.loads(str(meta.get("origins") or "[]"))),
+            n_chunks=int(meta.get("n_chunks", 0) or 0),
+            state=str(meta.get("state", "complete")),
+            text=text,
+        )
+
+
+@dataclass(frozen=True)
+class ChunkHit:
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float  # cosine similarity for dense hits
+
+
+@dataclass
+class ChunkBatch:
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    metadatas: list[dict[str, Any]] = field(default_factory=list)
+
+
+def date_ord(iso: str) -> int:
+    """`2026-02-05` → 20260205 (0 when unknown), for numeric range filters in Chroma."""
+    return int(iso.replace("-", "")[:8]) if len(iso) >= 10 else 0
+
+
+def make_client(path: Path | None = None, host: str | None = None, port: int = 8000,
+                ssl: bool = False, token: str | None = None) -> Any:
+    """Persistent client on `path`, or an HTTP client when `host` is given. Telemetry is off."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    cfg = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if host:
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        try:
+            return chromadb.HttpClient(host=host, port=port, ssl=ssl, headers=headers, settings=cfg)
+        except Exception as e:
+            raise StoreUnavailableError(f"Cannot reach the Chroma server at {host}:{port}: {e}") from e
+    if path is None:
+        raise ValueError("either a store path or a Chroma host is needed")
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=cfg)
+
+
+class ChromaStore:
+    def __init__(self, client: Any, name: str, embed_model: str, embed_dim: int) -> None:
+        self.client = client
+        self.name = name
+        self.embed_model = embed_model
+        self.embed_dim = embed_dim
+        try:
+            self.chunks = client.get_or_create_collection(
+                name,
+                metadata={"embed_model": embed_model, "embed_dim": embed_dim},
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+            self.docs = client.get_or_create_collection(f"{name}_docs", embedding_function=None)
+        except Exception as e:
+            if "connect" in str(e).lower():
+                raise StoreUnavailableError(f"Cannot reach the Chroma store: {e}") from e
+            raise
+        meta = self.chunks.metadata or {}
+        if meta.get("embed_model") != embed_model or int(meta.get("embed_dim", embed_dim)) != embed_dim:
+            raise StoreMismatchError(
+                f"The store's collection '{name}' was built with embedding model "
+                f"{meta.get('embed_model')!r} (dim {meta.get('embed_dim')}), but this run uses "
+                f"{embed_model!r} (dim {embed_dim}). Re-index into a new store (--store NEWDIR) "
+                "or delete the old one; vectors from different models cannot be mixed."
+            )
+        self._max_batch = int(client.get_max_batch_size()) if hasattr(client, "get_max_batch_size") else 5000
+
+    # -- health ------------------------------------------------------------------------------
+    def heartbeat(self) -> bool:
+        try:
+            self.client.heartbeat()
+            return True
+        except Exception:
+            return False
+
+    # -- documents ---------------------------------------------------------------------------
+    def put_document(self, rec: DocRecord, text: str) -> None:
+        self.docs.upsert(ids=[rec.doc_id], embeddings=[[1.0]], documents=[text], metadatas=[rec.metadata()])
+
+    def set_state(self, rec: DocRecord, state: str) -> DocRecord:
+        new = replace(rec, state=state, text=None)
+        self.docs.update(ids=[rec.doc_id], metadatas=[new.metadata()])
+        return new
+
+    def update_document(self, rec: DocRecord) -> None:
+        self.docs.update(ids=[rec.doc_id], metadatas=[replace(rec, text=None).metadata()])
+
+    def get_document(self, doc_id: str, with_text: bool = True) -> DocRecord | None:
+        include = ["metadatas", "documents"] if with_text else ["metadatas"]
+        got = self.docs.get(ids=[doc_id], include=include)
+        if not got["ids"]:
+            return None
+        text = got["documents"][0] if with_text and got.get("documents") else None
+        return DocRecord.from_chroma(got["ids"][0], got["metadatas"][0], text)
+
+    def list_documents(self, states: Sequence[str] = ("complete",)) -> list[DocRecord]:
+        out: list[DocRecord] = []
+        offset = 0
+        while True:
+            got = self.docs.get(include=["metadatas"], limit=self._max_batch, offset=offset)
+            for i, m in zip(got["ids"], got["metadatas"], strict=True):
+                rec = DocRecord.from_chroma(i, m)
+                if rec.state in states:
+                    out.append(rec)
+            if len(got["ids"]) < self._max_batch:
+                return out
+            offset += self._max_batch
+
+    def delete_document(self, doc_id: str) -> bool:
+        """Hide the document first (registry), then remove its chunks."""
+        existed = bool(self.docs.get(ids=[doc_id], include=[])["ids"])
+        self.docs.delete(ids=[doc_id])
+        self.chunks.delete(where={"doc_id": doc_id})
+        return existed
+
+    def repair(self) -> list[str]:
+        """Remove chunks of documents a crash left `pending`; returns their ids."""
+        pending = [d.doc_id for d in self.list_documents(states=("pending",))]
+        for doc_id in pending:
+            self.chunks.delete(where={"doc_id": doc_id})
+            self.docs.delete(ids=[doc_id])
+        return pending
+
+    # -- chunks ------------------------------------------------------------------------------
+    def upsert_chunks(self, batch: ChunkBatch, embeddings: NDArray[np.float32]) -> None:
+        step = self._max_batch
+        for i in range(0, len(batch.ids), step):
+            self.chunks.upsert(
+                ids=batch.ids[i : i + step],
+                embeddings=embeddings[i : i + step],
+                documents=batch.texts[i : i + step],
+                metadatas=batch.metadatas[i : i + step],
+            )
+
+    def count_chunks(self) -> int:
+        return int(self.chunks.count())
+
+    def query(self, embedding: NDArray[np.float32], n: int, where: dict[str, Any] | None = None) -> list[ChunkHit]:
+        if n <= 0:
+            return []
+        got = self.chunks.query(
+            query_embeddings=[embedding], n_results=n, where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            ChunkHit(cid, text, dict(meta), 1.0 - float(dist))
+            for cid, text, meta, dist in zip(
+                got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0], strict=True
+            )
+        ]
+
+    def get_chunks(self, ids: Sequence[str]) -> list[ChunkHit]:
+        if not ids:
+            return []
+        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {
+            cid: ChunkHit(cid, text, dict(meta), 0.0)
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        }
+        return [by_id[i] for i in ids if i in by_id]
+
+    def iter_chunks(self, batch_size: int | None = None) -> Iterator[ChunkHit]:
+        """Every chunk (text + metadata), page by page; memory stays bounded by one page."""
+        step = batch_size or self._max_batch
+        offset = 0
+        while True:
+            got = self.chunks.get(include=["documents", "metadatas"], limit=step, offset=offset)
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                yield ChunkHit(cid, text, dict(meta), 0.0)
+            if len(got["ids"]) < step:
+                return
+            offset += step
+
+    def version(self) -> str:
+        """Changes whenever documents are added or removed (for caches such as BM25)."""
+        ids = sorted(d.doc_id for d in self.list_documents())
+        digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
+        return f"{len(ids)}-{self.count_chunks()}-{digest}"
+
