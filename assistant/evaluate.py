@@ -21,6 +21,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -295,6 +296,65 @@ def check_floors(metrics: Metrics, args: argparse.Namespace) -> list[str]:
     return failed
 
 
+# -- optional LLM-judged faithfulness ------------------------------------------------------------
+JUDGE_PROMPT = """You check whether an answer is supported by the quotes it cites.
+
+Quotes from news articles:
+{quotes}
+
+Answer:
+{answer}
+
+Is every statement of the answer supported by the quotes above? Reply with exactly one word:
+SUPPORTED or UNSUPPORTED."""
+_VERDICT = re.compile(r"\b(UNSUPPORTED|SUPPORTED)\b", re.I)
+_THINK_BLOCK = re.compile(r"<think>.*?(?:</think>|$)", re.S)
+
+
+@dataclass
+class Faithfulness:
+    """LLM verdicts per question (None: not judged — abstained, no citations, or the call failed)."""
+
+    verdicts: list[bool | None] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        judged = [v for v in self.verdicts if v is not None]
+        return {"faithfulness": round(sum(judged) / len(judged), 4) if judged else None,
+                "judged": len(judged), "errors": len(self.errors),
+                "first_error": self.errors[0] if self.errors else ""}
+
+
+def judge_faithfulness(llm: Any, answers: Sequence[Answer], progress: bool = True,
+                       max_consecutive_errors: int = 3) -> Faithfulness:
+    """Ask `llm` (a llama-index LLM) whether each answered, cited answer is supported by its quotes.
+    Gives up after `max_consecutive_errors` failed calls in a row (the rest stay unjudged)."""
+    from llama_index.core.llms import ChatMessage, MessageRole
+    from tqdm import tqdm
+
+    result = Faithfulness()
+    streak = 0
+    for a in tqdm(answers, desc="judge", unit="q", file=sys.stderr, disable=not progress, dynamic_ncols=True):
+        if a.abstained or not a.citations or streak >= max_consecutive_errors:
+            result.verdicts.append(None)
+            continue
+        quotes = "\n".join(f"[{c.n}] {c.quote}" for c in a.citations)
+        prompt = JUDGE_PROMPT.format(quotes=quotes, answer=a.answer)
+        try:
+            reply = llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)])
+            text = _THINK_BLOCK.sub("", str(reply.message.content or ""))
+            m = _VERDICT.search(text)
+            if m is None:
+                raise ValueError(f"no verdict in the reply {text[:80]!r}")
+            result.verdicts.append(m.group(1).upper() == "SUPPORTED")
+            streak = 0
+        except Exception as e:  # the judge is optional: record and go on
+            result.verdicts.append(None)
+            result.errors.append(f"{type(e).__name__}: {str(e)[:200]}")
+            streak += 1
+    return result
+
+
 # -- outputs -----------------------------------------------------------------------------------
 def _fmt(metric: str, value: float | None) -> str:
     if value is None:
@@ -337,7 +397,8 @@ def _expected(q: EvalQuestion) -> str:
 
 
 def render_report(meta: dict[str, Any], questions: Sequence[EvalQuestion], ours: RunResult,
-                  baseline: RunResult | None, floors: dict[str, float], failed_floors: list[str]) -> str:
+                  baseline: RunResult | None, floors: dict[str, float], failed_floors: list[str],
+                  judged: Faithfulness | None = None) -> str:
     """`report.md`: summary, per-type breakdown, every failed question, citation problems."""
     out = [
         "# Newsdesk evaluation",
@@ -354,6 +415,11 @@ def render_report(meta: dict[str, Any], questions: Sequence[EvalQuestion], ours:
     if baseline:
         out += ["Baseline: plain llama-index `VectorStoreIndex` (Chroma, same embedding model), top-k dense "
                 "retrieval on the question alone; the answer is the top passage, cited with the node's offsets.", ""]
+    if judged is not None:
+        j = judged.as_dict()
+        value = "n/a" if j["faithfulness"] is None else f"{j['faithfulness']:.3f}"
+        out += [f"LLM-judged faithfulness (answer supported by its quotes; not part of the deterministic "
+                f"scores): {value} over {j['judged']} answer(s), {j['errors']} judge error(s).", ""]
     out += ["**Floors: all met.**" if not failed_floors else "**Floors not met:** " + "; ".join(failed_floors), ""]
     out += ["## By question type", ""]
     head = ["type", "n", "newsdesk correct", f"hit@{meta['k']}", "citation validity", "latency p50 ms"]
@@ -442,10 +508,14 @@ def render_chart(path: Path, ours: RunResult, baseline: RunResult | None) -> Non
     plt.close(fig)
 
 
-def _write_results(path: Path, questions: Sequence[EvalQuestion], run: RunResult) -> None:
+def _write_results(path: Path, questions: Sequence[EvalQuestion], run: RunResult,
+                   verdicts: Sequence[bool | None] | None = None) -> None:
     with path.open("w", encoding="utf-8") as f:
-        for q, a, s in zip(questions, run.answers, run.scores, strict=True):
-            rec = {"id": q.id, "type": q.type, "answer": a.model_dump(mode="json"), "score": s.as_dict()}
+        for i, (q, a, s) in enumerate(zip(questions, run.answers, run.scores, strict=True)):
+            rec: dict[str, Any] = {"id": q.id, "type": q.type, "answer": a.model_dump(mode="json"),
+                                   "score": s.as_dict()}
+            if verdicts is not None:
+                rec["llm_judged_faithful"] = verdicts[i]
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
 
 
@@ -459,6 +529,20 @@ def publish(staging: Path, out: Path) -> None:
             os.replace(src, dst)
         elif dst.exists():
             dst.unlink()
+
+
+def _judge(settings: Any, answers: Sequence[Answer], progress: bool) -> Faithfulness | None:
+    from assistant.llm import make_llm
+
+    try:
+        llm = make_llm(settings)
+    except ValueError as e:
+        print(f"warning: LLM-judged faithfulness skipped: {e}", file=sys.stderr)
+        return None
+    result = judge_faithfulness(llm, answers, progress)
+    if result.errors:
+        print(f"warning: the LLM judge failed {len(result.errors)} time(s): {result.errors[0]}", file=sys.stderr)
+    return result
 
 
 # -- CLI ---------------------------------------------------------------------------------------
@@ -511,7 +595,8 @@ def _run(args: argparse.Namespace, settings: Any, build_assistant: Callable[[Any
             answer = assistant.ask(q.question, conversation=conv, top_k=k, mode=mode)
             return answer.model_copy(update={"latency_ms": round((time.perf_counter() - t0) * 1000, 1)})
 
-        assistant.ask(questions[0].question, top_k=k, mode=mode)  # warm-up, untimed
+        with contextlib.suppress(Exception):  # warm-up, untimed; a failing question is scored below
+            assistant.ask(questions[0].question, top_k=k, mode=mode)
         ours = run_pipeline("newsdesk", ask, questions, texts, k, progress)
 
         base: RunResult | None = None
@@ -520,8 +605,13 @@ def _run(args: argparse.Namespace, settings: Any, build_assistant: Callable[[Any
 
             pipeline = BaselinePipeline(assistant.store.client, documents, assistant.embedder,
                                         chunk_tokens=settings.chunk_tokens)
-            pipeline.ask(questions[0].question, top_k=k)  # warm-up
+            with contextlib.suppress(Exception):  # warm-up
+                pipeline.ask(questions[0].question, top_k=k)
             base = run_pipeline("baseline", lambda q: pipeline.ask(q.question, top_k=k), questions, texts, k, progress)
+
+        judged: Faithfulness | None = None
+        if settings.llm_configured:
+            judged = _judge(settings, ours.answers, progress)
 
         floors = {FLOORS[d]: getattr(args, d) for d in FLOORS if getattr(args, d, None) is not None}
         failed_floors = check_floors(ours.metrics, args)
@@ -533,6 +623,8 @@ def _run(args: argparse.Namespace, settings: Any, build_assistant: Callable[[Any
             **meta, "metrics": ours.metrics.as_dict(), "by_type": ours.types,
             "floors": floors, "floors_failed": failed_floors, "seconds": round(ours.seconds, 2),
         }
+        if judged is not None:
+            metrics_doc["llm_judged"] = judged.as_dict()
         if base is not None:
             metrics_doc["baseline"] = {"metrics": base.metrics.as_dict(), "by_type": base.types,
                                        "seconds": round(base.seconds, 2)}
@@ -540,12 +632,13 @@ def _run(args: argparse.Namespace, settings: Any, build_assistant: Callable[[Any
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name or 'eval'}-", dir=out.parent))
         try:
-            _write_results(staging / "results.jsonl", questions, ours)
+            _write_results(staging / "results.jsonl", questions, ours, judged.verdicts if judged else None)
             if base is not None:
                 _write_results(staging / "baseline_results.jsonl", questions, base)
             (staging / "metrics.json").write_text(json.dumps(metrics_doc, indent=2, ensure_ascii=False) + "\n",
                                                   encoding="utf-8")
-            (staging / "report.md").write_text(render_report(meta, questions, ours, base, floors, failed_floors),
+            (staging / "report.md").write_text(render_report(meta, questions, ours, base, floors, failed_floors,
+                                                             judged),
                                                encoding="utf-8")
             render_chart(staging / "chart.png", ours, base)
             publish(staging, out)
@@ -553,6 +646,8 @@ def _run(args: argparse.Namespace, settings: Any, build_assistant: Callable[[Any
             shutil.rmtree(staging, ignore_errors=True)
 
     print(_plain_table(summary_table(ours.metrics, base.metrics if base else None, floors)))
+    if judged is not None:
+        print(f"llm-judged faithfulness: {judged.as_dict()['faithfulness']} ({judged.as_dict()['judged']} judged)")
     print(f"\n{len(questions)} questions; outputs in {out}/ (report.md, metrics.json, results.jsonl, chart.png)")
     for msg in failed_floors:
         print(f"FLOOR NOT MET: {msg}", file=sys.stderr)

@@ -196,3 +196,67 @@ def test_load_questions_reads_the_dev_set_format(tmp_path):
     assert qs[3].answerable is False and qs[3].answers == ()
     with pytest.raises(EvalInputError, match="unanswerable question cannot have 'answers'"):
         load_questions(write_jsonl(tmp_path / "bad.jsonl", [{**QUESTIONS[3], "answers": [["x"]]}]))
+
+
+def test_llm_judged_faithfulness_beside_the_deterministic_scores(hash_env, monkeypatch, capsys):
+    from tests.openai_server import OpenAIServer, Reply, prompt_of
+
+    tmp_path = hash_env
+    qfile = write_jsonl(tmp_path / "q.jsonl", QUESTIONS)
+    out = tmp_path / "out"
+    assert run_eval(tmp_path, qfile, out) == 0
+    plain = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert "llm_judged" not in plain
+    rows = [json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    cited = [r["id"] for r in rows if r["answer"]["citations"] and not r["answer"]["abstained"]]
+    assert cited, "the samples should give at least one cited answer"
+
+    def verdict(request: dict) -> str:
+        return "SUPPORTED" if "48" in prompt_of(request) else "<think>hmm</think> UNSUPPORTED"
+
+    with OpenAIServer(default=Reply(respond=verdict)) as server:
+        monkeypatch.setenv("NEWSDESK_LLM_PROVIDER", "openai")
+        monkeypatch.setenv("NEWSDESK_LLM_BASE_URL", server.base_url)
+        assert run_eval(tmp_path, qfile, out, "--mode", "extractive") == 0
+        assert len(server.requests) == len(cited)  # only answered, cited answers are judged
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    rows = [json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    verdicts = {r["id"]: r["llm_judged_faithful"] for r in rows}
+    expected = {r["id"]: ("48" in r["answer"]["answer"] or any("48" in c["quote"] for c in r["answer"]["citations"]))
+                if r["id"] in cited else None for r in rows}
+    assert verdicts == expected
+    judged = [v for v in verdicts.values() if v is not None]
+    assert metrics["llm_judged"]["judged"] == len(cited) and metrics["llm_judged"]["errors"] == 0
+    assert metrics["llm_judged"]["faithfulness"] == round(sum(judged) / len(judged), 4)
+    # The deterministic scores do not depend on the judge.
+    for key in ("accuracy", "citation_precision", "citation_validity", "evidence_recall", "hit_at_k"):
+        assert metrics["metrics"][key] == plain["metrics"][key]
+    assert "LLM-judged faithfulness" in (out / "report.md").read_text(encoding="utf-8")
+
+
+def test_unreachable_judge_is_skipped_not_fatal(hash_env, monkeypatch, capsys):
+    from tests.openai_server import OpenAIServer
+
+    tmp_path = hash_env
+    with OpenAIServer() as server:
+        url = server.base_url  # a free port, closed again below
+    monkeypatch.setenv("NEWSDESK_LLM_PROVIDER", "openai")
+    monkeypatch.setenv("NEWSDESK_LLM_BASE_URL", url)
+    monkeypatch.setenv("NEWSDESK_LLM_TIMEOUT", "2")
+    out = tmp_path / "out"
+    assert run_eval(tmp_path, write_jsonl(tmp_path / "q.jsonl", QUESTIONS), out) == 0
+    judged = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["llm_judged"]
+    assert judged["faithfulness"] is None and 1 <= judged["errors"] <= 3
+    assert "LLM judge failed" in capsys.readouterr().err
+
+
+def test_a_question_the_assistant_refuses_is_scored_as_a_failure(hash_env, capsys):
+    tmp_path = hash_env
+    long_q = {**QUESTIONS[3], "id": "long", "question": "Why? " * 400}  # over max_question_chars
+    out = tmp_path / "out"
+    assert run_eval(tmp_path, write_jsonl(tmp_path / "q.jsonl", [long_q, QUESTIONS[0]]), out) == 0
+    rows = [json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert "QuestionError" in rows[0]["score"]["error"] and rows[0]["score"]["correct"] is False
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["metrics"]
+    assert metrics["counts"]["errors"] == 1 and metrics["abstention"] == 0.0
+    assert "**error**: QuestionError" in (out / "report.md").read_text(encoding="utf-8")
