@@ -64,7 +64,7 @@ class Assistant:
     def __init__(self, store: ChromaStore, embedder: Embedder, ingestor: Ingestor, retriever: Retriever,
                  extractive: ExtractiveAnswerer, llm: LLMAnswerer | None = None, top_k: int = 5,
                  default_mode: str = "extractive", max_question_chars: int = 1000,
-                 max_top_k: int = 50) -> None:
+                 max_top_k: int = 50, answer_pool: int = 8) -> None:
         self.store = store
         self.embedder = embedder
         self.ingestor = ingestor
@@ -75,6 +75,7 @@ class Assistant:
         self.default_mode = default_mode
         self.max_question_chars = max_question_chars
         self.max_top_k = max_top_k
+        self.answer_pool = answer_pool
         self._write_lock = threading.Lock()
 
     @property
@@ -117,7 +118,10 @@ class Assistant:
                 query = self.llm.condense(question, turns)
             except Exception:
                 pass  # the extractive condensation above stays
-        passages = self.retriever.retrieve(query, filters=filters, k=k)
+        # The answerer reads a few more passages than are shown, so a supporting sentence just below
+        # the cut still counts; `Answer.passages` holds the top k.
+        pool = self.retriever.retrieve(query, filters=filters, k=max(k, self.answer_pool))
+        passages = pool[:k]
         answer: Answer | None = None
         if mode == "llm" and self.llm is not None:
             try:
@@ -130,7 +134,10 @@ class Assistant:
                 notice = f"The language model could not answer ({type(e).__name__}: {_short(e)}); showing the extractive answer instead."
                 answer = None
         if answer is None:
-            answer = self.extractive.answer(question, passages, query=query, context=turns)
+            answer = self.extractive.answer(
+                question, pool, query=query, context=turns, idf=self.retriever.idf,
+                tokens=self.retriever.lexicon.tokens, in_corpus=self.retriever.in_corpus,
+            )
             if mode == "llm":
                 answer = answer.model_copy(update={"mode": "extractive"})
         answer = answer.model_copy(update={

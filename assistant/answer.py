@@ -1,0 +1,429 @@
+"""passages → Answer, extractively (no LLM, no network).
+
+Each sentence of the retrieved passages is scored against the question: embedding similarity,
+IDF-weighted coverage of the question's words, a cue for the expected answer type (who → names,
+how many → numbers, when → dates, where → places) and the passage's rank. The answer is the best
+1–3 sentences, quoted verbatim with their offsets, led by a short span (a name, a number, a place)
+when one can be picked out. Near-identical sentences from several articles appear once, citing
+every article that carries them; differing values for a how-many/when question are reported as a
+disagreement with both sides cited. When the evidence is too weak, the answerer abstains.
+
+Hand-written because no library does extractive, citation-exact answering over these features;
+the pieces it builds on (sentence splitting, stemming, embeddings) are libraries.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+import numpy as np
+
+from assistant import places
+from assistant.types import Answer, Citation, Passage
+from index.chunking import sentence_spans
+from index.embeddings import Embedder
+
+ABSTAIN_TEXT = "I could not find the answer to this in the articles. The closest passages are listed below."
+
+# Weights of the sentence score and the abstention thresholds, calibrated on the development set
+# (see README "Answer quality"): generic, not tuned per question.
+W_DENSE, W_LEX, W_BIGRAM, W_CUE, W_RANK = 0.40, 0.30, 0.10, 0.14, 0.06
+# Share of a sentence's lexical score taken from it together with the sentence before it, so
+# "He said more than 20 residents…" inherits the subject named one sentence earlier.
+NEIGHBOUR_SHARE = 0.3
+TYPE_MISMATCH = 0.8
+MIN_CONFIDENCE = 0.36
+SECOND_SENTENCE_RATIO = 0.92
+DUPLICATE_RATIO = 0.85
+
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    "seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|hundreds|"
+    "thousand|thousands|million|millions|dozen|dozens"
+)
+_NUMBER = re.compile(rf"\b(?:\d[\d,.]*\d|\d|(?:{_NUMBER_WORDS}))\b", re.IGNORECASE)
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|"
+    r"Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+_DATE = re.compile(
+    rf"\b(?:{_MONTH}\s+\d{{1,2}}(?:,\s*\d{{4}})?|\d{{1,2}}\s+{_MONTH}(?:\s+\d{{4}})?|{_MONTH}\s+\d{{4}}|"
+    r"(?:19|20)\d\d|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)|"
+    r"(?:last|next|this)\s+(?:week|month|year)|\d+\s+(?:days?|weeks?|months?|years?)\s+ago)\b"
+)
+# A capitalized run (names, organisations, countries, places), allowing inner "of"/"the"/"and"-less joins.
+_NAME = re.compile(r"\b(?:[A-Z][\w'’.-]*[A-Za-z]|U\.S\.|UAE|US)(?:\s+(?:of\s+|the\s+)?(?:[A-Z][\w'’.-]*[A-Za-z]|U\.S\.))*")
+_NAME_STOP = {"The", "A", "An", "In", "On", "At", "It", "He", "She", "They", "This", "That", "These", "Those",
+              "But", "And", "However", "Despite", "As", "For", "With", "While", "Although", "After", "Before",
+              "Meanwhile", "His", "Her", "Their", "Its", "We", "I", "If", "When", "Two", "Three", "Today"}
+_TIME_WORDS = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"(?:last|this|past|previous)\s+(?:year|month|week))\b"
+)
+_MULTI_DOC = re.compile(r"\b(every|all the|articles|compare|differ|different|various)\b", re.IGNORECASE)
+_LIST = re.compile(r"\b(which|what)\s+\w+\s+(have|were|are|officials|areas|countries|people)\b|\blist\b", re.IGNORECASE)
+
+
+def answer_type(question: str) -> str:
+    q = question.lower()
+    if re.search(r"\bhow (many|much)\b|\bwhat (number|percentage|share)\b|\bhow (long|old|far)\b", q):
+        return "number"
+    if re.search(r"\bwhen\b|\bwhat (date|day|year|month|time)\b|\bsince when\b", q):
+        return "date"
+    if re.search(r"\bin which (city|town)\b|\bwhich (city|town)\b|\bwhat (city|town)\b", q):
+        return "city"
+    if re.search(r"\bwhich (country|countries|nation)\b|\bwhat (country|nation)\b", q):
+        return "country"
+    if re.search(r"\bwhere\b|\bin which (country|region|place)\b|\bwhich (region|place)\b", q):
+        return "place"
+    if re.search(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (country|countries|organi[sz]ation|official|officials|"
+                 r"negotiator|person|people|leader|minister|group|nation)\b", q):
+        return "name"
+    return "other"
+
+
+@dataclass
+class _Sentence:
+    passage: Passage
+    rank: int
+    start: int  # offsets in the article
+    end: int
+    text: str
+    tokens: set[str] = field(default_factory=set)
+    seq: list[str] = field(default_factory=list)
+    prev_tokens: set[str] = field(default_factory=set)
+    score: float = 0.0
+    dense: float = 0.0
+    lex: float = 0.0
+    cue: float = 0.0
+    lead: str = ""
+
+
+class ExtractiveAnswerer:
+    def __init__(self, embedder: Embedder, cache_size: int = 4096) -> None:
+        self.embedder = embedder
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+
+    # -- embeddings with a small LRU (sentences recur across questions) -----------------------
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            for t, v in zip(missing, self.embedder.embed(missing), strict=True):
+                self._cache[t] = v
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        for t in texts:
+            self._cache.move_to_end(t)
+        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, self.embedder.dim))
+
+    # -- main --------------------------------------------------------------------------------
+    def answer(self, question: str, passages: list[Passage], query: str | None = None,
+               context: Sequence[tuple[str, str]] = (), idf: Callable[[str], float] | None = None,
+               tokens: Callable[[str], list[str]] | None = None,
+               in_corpus: Callable[[str], bool] | None = None) -> Answer:
+        tokenize = tokens or _simple_tokens
+        weight = idf or (lambda _t: 1.0)
+        sentences = self._sentences(passages, tokenize)
+        if not sentences:
+            return Answer(question=question, answer=ABSTAIN_TEXT, abstained=True)
+        qtype = answer_type(question)
+        # Time expressions select articles by date (retrieval); as words they would match unrelated dates.
+        topical = _TIME_WORDS.sub(" ", question)
+        q_seq = [t for t in tokenize(topical) if t in _content([t])]
+        q_tokens = set(q_seq)
+        ctx_tokens = _content(tokenize(query or "")) - q_tokens if query and query != question else set()
+        # Words common among the candidate sentences (the topic: "swap", "exchange") say less about
+        # which sentence answers than rarer ones ("mediated"): weight by the pool's own IDF too.
+        pool_df: dict[str, int] = {}
+        for sent in sentences:
+            for t in sent.tokens:
+                pool_df[t] = pool_df.get(t, 0) + 1
+        n_pool = len(sentences)
+
+        def weight2(t: str) -> float:
+            return weight(t) * float(np.log(1 + n_pool / (1 + pool_df.get(t, 0))))
+
+        self._score(topical, query, sentences, q_seq, ctx_tokens, qtype, weight2, tokenize)
+        sentences.sort(key=lambda s: -s.score)
+        best = sentences[0]
+        if best.score < MIN_CONFIDENCE or (in_corpus is not None and self.unknown_terms(topical, in_corpus, tokenize)):
+            return Answer(question=question, answer=ABSTAIN_TEXT, abstained=True)
+        chosen = self._choose(sentences, question, qtype)
+        return self._compose(question, chosen, sentences, qtype)
+
+    def unknown_terms(self, question: str, in_corpus: Callable[[str], bool],
+                      tokenize: Callable[[str], list[str]]) -> list[str]:
+        """Specific terms of the question that no article contains: names (capitalized inside the
+        question), numbers, and rare words (split into several word pieces by the model's
+        vocabulary). Any such term means the articles are about something else."""
+        unknown: list[str] = []
+        words = re.findall(r"[A-Za-z][\w'’-]*|\d[\d,.]*", question)
+        for i, word in enumerate(words):
+            toks = [t for t in tokenize(word) if t not in _GENERIC]
+            if not toks or all(in_corpus(t) for t in toks):
+                continue
+            named = word[0].isupper() and i > 0
+            number = word[0].isdigit()
+            rare = word[0].isalpha() and self.embedder.count_window_tokens(word.lower()) - 2 >= 3
+            if named or number or rare:
+                unknown.append(word)
+        return unknown
+
+    def _sentences(self, passages: list[Passage], tokenize: Callable[[str], list[str]]) -> list[_Sentence]:
+        seen: set[tuple[str, int]] = set()
+        out: list[_Sentence] = []
+        for rank, p in enumerate(passages):
+            prev: set[str] = set()
+            for span in sentence_spans(p.text):
+                start, end = p.start + span.start, p.start + span.end
+                text = p.text[span.start : span.end]
+                seq = [t for t in tokenize(text) if len(t) > 1]
+                toks = _content(seq)
+                if (p.doc_id, start) not in seen and len(text) >= 12:
+                    seen.add((p.doc_id, start))
+                    out.append(_Sentence(p, rank, start, end, text, toks, seq, prev))
+                prev = toks
+        return out
+
+    def _score(self, question: str, query: str | None, sentences: list[_Sentence], q_seq: list[str],
+               ctx_tokens: set[str], qtype: str, weight: Callable[[str], float],
+               tokenize: Callable[[str], list[str]]) -> None:
+        probes = [question] + ([query] if query and query != question else [])
+        # News sentences pack several facts; a clause ("…acted as mediators for the exchange") is
+        # compared too, and the sentence keeps its best clause's similarity.
+        clause_lists = [_clauses(s.text) for s in sentences]
+        flat = [c for cl in clause_lists for c in cl]
+        vecs = self._embed(probes + [s.text for s in sentences] + flat)
+        qv = vecs[: len(probes)]
+        sv = vecs[len(probes) : len(probes) + len(sentences)]
+        cv = vecs[len(probes) + len(sentences) :]
+        sims = sv @ qv.T
+        csims = cv @ qv.T
+        best_clause: list[np.ndarray] = []
+        pos = 0
+        for cl in clause_lists:
+            best_clause.append(csims[pos : pos + len(cl)].max(axis=0) if cl else np.full(len(probes), -1.0))
+            pos += len(cl)
+        sims = np.maximum(sims, np.stack(best_clause)) if sentences else sims
+        q_tokens = set(q_seq)
+        q_mass = sum(weight(t) for t in q_tokens) or 1.0
+        c_mass = sum(weight(t) for t in ctx_tokens) or 1.0
+        q_bigrams = set(zip(q_seq, q_seq[1:], strict=False))
+        known_names = _mid_sentence_names(s.text for s in sentences)
+        for s, sim in zip(sentences, sims, strict=True):
+            s.dense = float(sim[0]) if len(sim) == 1 else float(0.7 * sim[0] + 0.3 * sim[1])
+            own = sum(weight(t) for t in q_tokens & s.tokens) / q_mass
+            with_prev = sum(weight(t) for t in q_tokens & (s.tokens | s.prev_tokens)) / q_mass
+            lex = (1 - NEIGHBOUR_SHARE) * own + NEIGHBOUR_SHARE * with_prev
+            if ctx_tokens:
+                lex = 0.8 * lex + 0.2 * sum(weight(t) for t in ctx_tokens & s.tokens) / c_mass
+            s.lex = lex
+            s_bigrams = set(zip(s.seq, s.seq[1:], strict=False))
+            bigram = len(q_bigrams & s_bigrams) / len(q_bigrams) if q_bigrams else 0.0
+            s.lead, s.cue = _lead(s.text, question, qtype, known_names)
+            s.score = (W_DENSE * s.dense + W_LEX * s.lex + W_BIGRAM * bigram + W_CUE * s.cue
+                       + W_RANK / (1 + s.rank))
+            if s.cue == 0.0:  # offers nothing of the type asked for (no number for "how many")
+                s.score *= TYPE_MISMATCH
+
+    def _choose(self, ranked: list[_Sentence], question: str, qtype: str) -> list[_Sentence]:
+        best = ranked[0]
+        chosen = [best]
+        multi = bool(_MULTI_DOC.search(question))
+        listy = bool(_LIST.search(question))
+        limit = 3
+        ratio = 0.6 if multi else SECOND_SENTENCE_RATIO
+        for s in ranked[1:]:
+            if len(chosen) >= limit or s.score < ratio * best.score:
+                break
+            if any(_similar(s.text, c.text) for c in chosen):
+                continue
+            if multi:
+                # one sentence per article, each adding a value of the asked type not yet given
+                if s.cue < 1.0 or any(c.passage.doc_id == s.passage.doc_id for c in chosen):
+                    continue
+                if s.lead and any(s.lead == c.lead for c in chosen):
+                    continue
+                chosen.append(s)
+            elif listy or (s.lead and s.lead not in {c.lead for c in chosen}):
+                chosen.append(s)
+                if not multi:
+                    break
+        return chosen
+
+    def _compose(self, question: str, chosen: list[_Sentence], pool: list[_Sentence], qtype: str) -> Answer:
+        citations: list[Citation] = []
+        parts: list[str] = []
+        for s in chosen:
+            n = len(citations) + 1
+            citations.append(_cite(n, s))
+            markers = [n]
+            for other in pool:  # syndicated copies in other articles
+                if other.passage.doc_id != s.passage.doc_id and other not in chosen and _similar(other.text, s.text) \
+                        and all(c.doc_id != other.passage.doc_id for c in citations[n - 1 :]):
+                    m = len(citations) + 1
+                    citations.append(_cite(m, other, duplicate_of=n))
+                    markers.append(m)
+            parts.append(f"{s.text} {''.join(f'[{m}]' for m in markers)}")
+        leads = list(dict.fromkeys(s.lead for s in chosen if s.lead))
+        if _disagree(chosen, qtype) and not _MULTI_DOC.search(question):
+            a, b = chosen[0], chosen[1]
+            head = (f"The articles disagree: {a.passage.source or a.passage.file_name} gives **{a.lead}** [1], "
+                    f"{b.passage.source or b.passage.file_name} gives **{b.lead}** [{_first_marker(b, citations)}].\n\n")
+        elif leads:
+            head = f"**{leads[0] if len(chosen) == 1 or not _MULTI_DOC.search(question) else '; '.join(leads)}** — "
+        else:
+            head = ""
+        body = "\n\n".join(parts)
+        return Answer(question=question, answer=(head + body).strip(), abstained=False, citations=citations,
+                      mode="extractive")
+
+
+def _disagree(chosen: list[_Sentence], qtype: str) -> bool:
+    """Two articles give different values for the same thing: both sentences offer a value of the
+    asked type, come from different articles and say largely the same (shared words)."""
+    if qtype not in ("number", "date") or len(chosen) < 2:
+        return False
+    a, b = chosen[0], chosen[1]
+    if a.passage.doc_id == b.passage.doc_id or a.cue < 1.0 or b.cue < 1.0 or not a.lead or not b.lead:
+        return False
+    if a.lead.lower() == b.lead.lower():
+        return False
+    shared = len(a.tokens & b.tokens) / max(1, len(a.tokens | b.tokens))
+    return shared >= 0.35
+
+
+def _first_marker(s: _Sentence, citations: list[Citation]) -> int:
+    return next(c.n for c in citations if c.doc_id == s.passage.doc_id and c.start == s.start)
+
+
+def _cite(n: int, s: _Sentence, duplicate_of: int | None = None) -> Citation:
+    p = s.passage
+    return Citation(n=n, doc_id=p.doc_id, file_name=p.file_name, title=p.title, date=p.date, source=p.source,
+                    url=p.url, quote=s.text, start=s.start, end=s.end, score=round(s.score, 4),
+                    duplicate_of=duplicate_of)
+
+
+def _similar(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 0.3 * max(len(a), len(b)):
+        return False
+    return SequenceMatcher(None, a.lower(), b.lower(), autojunk=False).ratio() >= DUPLICATE_RATIO
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+_GENERIC = {"who", "what", "which", "when", "where", "why", "how", "mani", "many", "much", "did", "say", "said",
+            "articl", "article", "articles", "describ", "describe"}
+
+
+def _simple_tokens(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _content(tokens: list[str]) -> set[str]:
+    return {t for t in tokens if t not in _GENERIC and len(t) > 1}
+
+
+_CLAUSE_SPLIT = re.compile(r",\s+|;\s+|\s+[—–-]\s+|:\s+")
+
+
+def _clauses(sentence: str, min_words: int = 5) -> list[str]:
+    """Clauses of a long sentence (split at commas, semicolons, dashes), short pieces merged into
+    the next; [] when the sentence has a single clause."""
+    pieces = [p for p in _CLAUSE_SPLIT.split(sentence) if p.strip()]
+    merged: list[str] = []
+    buf = ""
+    for piece in pieces:
+        buf = f"{buf}, {piece}" if buf else piece
+        if len(buf.split()) >= min_words:
+            merged.append(buf)
+            buf = ""
+    if buf:
+        if merged:
+            merged[-1] = f"{merged[-1]}, {buf}"
+        else:
+            merged.append(buf)
+    return merged if len(merged) > 1 else []
+
+
+def _mid_sentence_names(texts: Iterable[str]) -> set[str]:
+    """Capitalized words seen inside sentences: these are names, not sentence-initial words."""
+    names: set[str] = set()
+    for text in texts:
+        for m in re.finditer(r"(?<=[\w,;:] )([A-Z][\w-]*)", text):
+            names.add(m.group(1))
+    return names
+
+
+def _stem_words(text: str) -> set[str]:
+    return {w[:5] for w in _WORD.findall(_APOSTROPHE.sub("", text.lower()))}
+
+
+# Nouns that count people: "how many people" is answered by "390 individuals" or "157 soldiers".
+_PEOPLE = {w[:5] for w in (
+    "people persons individuals prisoners soldiers civilians servicemen troops residents citizens captives "
+    "detainees hostages workers children families victims refugees members officials personnel men women "
+    "patients students voters fighters ukrainians russians").split()}
+_APOSTROPHE = re.compile(r"['’]s\b")
+_NOT_NAMES = (_NAME_STOP | {m for m in calendar.month_name if m} | {m for m in calendar.month_abbr if m}
+              | {d for d in calendar.day_name} | {"Sept"})
+
+
+def _lead(sentence: str, question: str, qtype: str, known_names: set[str]) -> tuple[str, float]:
+    """A short answer span of the expected type that the question does not already contain, and a
+    cue in [0, 1] for how well the sentence offers that type (1 for questions of no particular type)."""
+    qlow = question.lower()
+    if qtype == "number":
+        qwords = set(_WORD.findall(qlow))
+        qstems = _stem_words(question)
+        best, best_overlap = "", -1
+        for m in _NUMBER.finditer(sentence):
+            value = m.group(0)
+            if value.lower() in qwords or re.fullmatch(r"(19|20)\d\d", value):
+                continue
+            if re.search(rf"{_MONTH}\s*$", sentence[max(0, m.start() - 12) : m.start()]):
+                continue  # the day of a date
+            unit = " ".join(sentence[m.end() :].split()[:3])  # "157 captured soldiers", "20 residents"
+            ustems = _stem_words(unit)
+            overlap = len(ustems & qstems) + (1 if ustems & _PEOPLE and qstems & _PEOPLE else 0)
+            if overlap > best_overlap:
+                best, best_overlap = value, overlap
+        return best, (0.0 if not best else 1.0 if best_overlap > 0 else 0.5)
+    if qtype == "date":
+        for m in _DATE.finditer(sentence):
+            if m.group(0).lower() not in qlow:
+                return m.group(0), 1.0
+        return "", 0.0
+    if qtype in ("name", "place", "city", "country"):
+        qstems = _stem_words(question)
+        names = []
+        for m in _NAME.finditer(sentence):
+            words = [_APOSTROPHE.sub("", w) for w in m.group(0).strip(" .").split()]
+            while words and words[0] in _NOT_NAMES:
+                words = words[1:]
+            while words and words[-1] in _NOT_NAMES:
+                words = words[:-1]
+            if not words:
+                continue
+            if len(words) == 1 and m.start() == 0 and words[0] not in known_names:
+                continue  # a capitalized first word, not a name
+            if all(w.lower()[:5] in qstems for w in words):
+                continue
+            name = " ".join(words)
+            if qtype == "city" and not places.is_city(name):
+                continue
+            if qtype == "country" and not places.is_country(name):
+                continue
+            if qtype == "place" and not (places.is_place(name) or re.search(
+                    rf"\b(in|at|to|from|near|across|with)\s+(the\s+)?{re.escape(words[0])}", sentence)):
+                continue
+            by_agent = sentence[max(0, m.start() - 8) : m.start()].rstrip().endswith(("by", "by the"))
+            names.append((0 if by_agent else 1, len(names), name))
+        names = list(dict.fromkeys(n for _, _, n in sorted(names)))
+        return (" and ".join(names[:2]), 1.0) if names else ("", 0.0)
+    return "", 1.0

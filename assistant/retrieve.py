@@ -1,0 +1,268 @@
+"""question → ranked passages: dense (Chroma) + lexical (BM25, bm25s) fused by reciprocal rank,
+with metadata filters and date-aware ranking.
+
+BM25 index: built from the store's chunks (streamed page by page), saved under `cache_dir/<version>/`
+(bm25s' own format, loaded memory-mapped), and rebuilt only when the set of documents changes
+(`invalidate()` after writes; another process's writes are noticed within `recheck_seconds`).
+Only a compact per-chunk table (id, doc, date, source) stays in memory; chunk texts are fetched
+from Chroma for the few hits returned.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.dates import DateWindow, resolve_window
+from assistant.types import Filters, Passage
+from index.embeddings import Embedder
+from index.store import ChromaStore, ChunkHit, date_ord
+
+RRF_K = 60
+# A passage published in the window the question names ("the February swap") outranks those outside.
+DATE_SLACK_DAYS = 10
+
+
+def _stemmer() -> Any:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+class Lexicon:
+    """Tokenizer shared by BM25 and the answerer: lower-case, English stop words removed, stemmed."""
+
+    def __init__(self) -> None:
+        self._stemmer = _stemmer()
+
+    def tokens(self, text: str) -> list[str]:
+        import bm25s
+
+        out = bm25s.tokenize([text], stopwords="en", stemmer=self._stemmer, return_ids=False,
+                             show_progress=False)
+        return list(out[0]) if out else []
+
+    def tokenize_many(self, texts: list[str]) -> list[list[str]]:
+        import bm25s
+
+        return [list(t) for t in bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer,
+                                                 return_ids=False, show_progress=False)]
+
+
+@dataclass
+class _Index:
+    version: str
+    bm25: Any  # bm25s.BM25 or None for an empty store
+    ids: list[str]
+    doc_ids: np.ndarray
+    dates: np.ndarray  # date_ord per chunk
+    sources: np.ndarray
+    complete_docs: set[str]
+    article_dates: list[str]
+    n_docs_per_token: dict[str, int]
+    built_at: float
+
+
+class Retriever:
+    def __init__(self, store: ChromaStore, embedder: Embedder, cache_dir: Path | None = None,
+                 candidates: int = 40, recheck_seconds: float = 30.0) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.cache_dir = cache_dir
+        self.candidates = candidates
+        self.recheck_seconds = recheck_seconds
+        self.lexicon = Lexicon()
+        self._index: _Index | None = None
+        self._lock = threading.Lock()
+
+    # -- index lifecycle ---------------------------------------------------------------------
+    def invalidate(self) -> None:
+        with self._lock:
+            self._index = None
+
+    def _current(self) -> _Index:
+        idx = self._index
+        if idx is not None and time.monotonic() - idx.built_at < self.recheck_seconds:
+            return idx
+        with self._lock:
+            idx = self._index
+            if idx is not None and time.monotonic() - idx.built_at < self.recheck_seconds:
+                return idx
+            version = self.store.version()
+            if idx is not None and idx.version == version:
+                idx.built_at = time.monotonic()
+                return idx
+            self._index = self._build(version)
+            return self._index
+
+    def _build(self, version: str) -> _Index:
+        import bm25s
+
+        docs = self.store.list_documents()
+        complete = {d.doc_id for d in docs}
+        ids: list[str] = []
+        doc_ids: list[str] = []
+        dates: list[int] = []
+        sources: list[str] = []
+        texts: list[str] = []
+        cached = self._cache_path(version)
+        have_cache = cached is not None and (cached / "table.json").is_file()
+        for hit in self.store.iter_chunks():
+            if hit.metadata.get("doc_id") not in complete:
+                continue
+            ids.append(hit.chunk_id)
+            doc_ids.append(str(hit.metadata.get("doc_id")))
+            dates.append(int(hit.metadata.get("date_ord", 0) or 0))
+            sources.append(str(hit.metadata.get("source", "")))
+            if not have_cache:
+                texts.append(hit.text)
+        bm25: Any = None
+        if have_cache and cached is not None:
+            table = json.loads((cached / "table.json").read_text())
+            if table == ids:
+                bm25 = bm25s.BM25.load(str(cached), mmap=True)
+            else:  # cache does not match the store's order: rebuild from texts
+                texts = [h.text for h in self.store.get_chunks(ids)]
+                have_cache = False
+        if bm25 is None and ids:
+            bm25 = bm25s.BM25()
+            bm25.index(self.lexicon.tokenize_many(texts), show_progress=False)
+            if cached is not None:
+                self._save(bm25, ids, cached)
+        df: dict[str, int] = {}
+        if bm25 is not None:
+            indptr = np.asarray(bm25.scores["indptr"])
+            for token, tid in bm25.vocab_dict.items():
+                if token:
+                    df[token] = int(indptr[tid + 1] - indptr[tid])
+        return _Index(version, bm25, ids, np.array(doc_ids, dtype=object), np.array(dates, dtype=np.int64),
+                      np.array(sources, dtype=object), complete, [d.date for d in docs], df, time.monotonic())
+
+    def _cache_path(self, version: str) -> Path | None:
+        return None if self.cache_dir is None else self.cache_dir / version
+
+    def _save(self, bm25: Any, ids: list[str], path: Path) -> None:
+        assert self.cache_dir is not None
+        tmp = path.with_name(path.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True, exist_ok=True)
+        bm25.save(str(tmp))
+        (tmp / "table.json").write_text(json.dumps(ids))
+        for old in self.cache_dir.iterdir():  # keep only the current version
+            if old != tmp:
+                shutil.rmtree(old, ignore_errors=True)
+        tmp.rename(path)
+
+    # -- corpus statistics (for the answerer) ------------------------------------------------
+    def idf(self, token: str) -> float:
+        """Smoothed inverse document frequency over chunks; high for tokens absent from the corpus."""
+        idx = self._current()
+        n = max(len(idx.ids), 1)
+        df = idx.n_docs_per_token.get(token, 0)
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+
+    def in_corpus(self, token: str) -> bool:
+        return token in self._current().n_docs_per_token
+
+    def article_dates(self) -> list[str]:
+        return list(self._current().article_dates)
+
+    # -- retrieval ---------------------------------------------------------------------------
+    def retrieve(self, query: str, filters: Filters | None = None, k: int = 5) -> list[Passage]:
+        idx = self._current()
+        if not idx.ids:
+            return []
+        filters = filters or Filters()
+        window = resolve_window(query, idx.article_dates)
+        n = max(self.candidates, 4 * k)
+        qvec = self.embedder.embed([query])[0]
+        where = _where(filters)
+        dense = [h for h in self.store.query(qvec, n, where) if h.metadata.get("doc_id") in idx.complete_docs]
+        if window is not None:  # make sure passages from the named period are candidates
+            wwhere = _and(where, {"date_ord": {"$gte": date_ord(window.start.isoformat())}},
+                          {"date_ord": {"$lte": date_ord((window.end + timedelta(days=DATE_SLACK_DAYS)).isoformat())}})
+            seen = {h.chunk_id for h in dense}
+            dense += [h for h in self.store.query(qvec, n // 2, wwhere)
+                      if h.chunk_id not in seen and h.metadata.get("doc_id") in idx.complete_docs]
+            dense.sort(key=lambda h: -h.score)
+        sparse = self._bm25(idx, query, filters, n)
+        fused: dict[str, float] = {}
+        for rank, h in enumerate(dense):
+            fused[h.chunk_id] = fused.get(h.chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, (cid, _) in enumerate(sparse):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        hits: dict[str, ChunkHit] = {h.chunk_id: h for h in dense}
+        missing = [cid for cid in fused if cid not in hits]
+        for h in self.store.get_chunks(missing):
+            hits[h.chunk_id] = h
+        ranked = sorted(fused, key=lambda c: (-self._date_rank(hits.get(c), window), -fused[c]))
+        out: list[Passage] = []
+        for cid in ranked:
+            h = hits.get(cid)
+            if h is None:
+                continue
+            m = h.metadata
+            out.append(Passage(
+                chunk_id=cid, doc_id=str(m.get("doc_id")), file_name=str(m.get("file_name", "")),
+                title=str(m.get("title", "")), date=str(m.get("date", "")), source=str(m.get("source", "")),
+                url=str(m.get("url", "")), start=int(m.get("start", 0)), end=int(m.get("end", 0)),
+                text=h.text, score=round(fused[cid], 6),
+            ))
+            if len(out) >= k:
+                break
+        return out
+
+    @staticmethod
+    def _date_rank(hit: ChunkHit | None, window: DateWindow | None) -> int:
+        if hit is None or window is None:
+            return 0
+        return 1 if window.contains(str(hit.metadata.get("date", "")), DATE_SLACK_DAYS) else 0
+
+    def _bm25(self, idx: _Index, query: str, filters: Filters, n: int) -> list[tuple[str, float]]:
+        if idx.bm25 is None:
+            return []
+        tokens = self.lexicon.tokens(query)
+        if not tokens:
+            return []
+        scores = np.asarray(idx.bm25.get_scores(tokens), dtype=np.float64)
+        mask = np.ones(len(idx.ids), dtype=bool)
+        if filters.sources:
+            mask &= np.isin(idx.sources, filters.sources)
+        if filters.doc_ids:
+            mask &= np.isin(idx.doc_ids, filters.doc_ids)
+        if filters.date_from:
+            mask &= idx.dates >= date_ord(filters.date_from.isoformat())
+        if filters.date_to:
+            mask &= idx.dates <= date_ord(filters.date_to.isoformat())
+        scores = np.where(mask, scores, 0.0)
+        top = np.argpartition(-scores, min(n, len(scores) - 1))[:n] if len(scores) > n else np.arange(len(scores))
+        top = top[np.argsort(-scores[top])]
+        return [(idx.ids[i], float(scores[i])) for i in top if scores[i] > 0]
+
+
+def _and(*clauses: dict[str, Any] | None) -> dict[str, Any] | None:
+    parts = [c for c in clauses if c]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def _where(filters: Filters) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any] | None] = []
+    if filters.sources:
+        clauses.append({"source": {"$in": list(filters.sources)}})
+    if filters.doc_ids:
+        clauses.append({"doc_id": {"$in": list(filters.doc_ids)}})
+    if filters.date_from:
+        clauses.append({"date_ord": {"$gte": date_ord(filters.date_from.isoformat())}})
+    if filters.date_to:
+        clauses.append({"date_ord": {"$lte": date_ord(filters.date_to.isoformat())}})
+    return _and(*clauses)
