@@ -421,7 +421,7 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
                          concurrency_limit=1, **private)
         demo.load(on_load, None, [table, to_delete, src_filter], **private)
         gr.api(ask, api_name="ask")
-    demo.queue(default_concurrency_limit=1, max_size=256)
+    demo.queue(default_concurrency_limit=4, max_size=256)
     return demo
 
 
