@@ -231,6 +231,8 @@ class ExtractiveAnswerer:
                        + W_RANK / (1 + s.rank))
             if s.cue == 0.0:  # offers nothing of the type asked for (no number for "how many")
                 s.score *= TYPE_MISMATCH
+            elif s.cue < 0.75:  # a value of the type, but not of the thing asked about ("two days")
+                s.score *= (1 + TYPE_MISMATCH) / 2
 
     def _choose(self, ranked: list[_Sentence], question: str, qtype: str) -> list[_Sentence]:
         best = ranked[0]
@@ -246,7 +248,7 @@ class ExtractiveAnswerer:
                 continue
             if multi:
                 # one sentence per article, each adding a value of the asked type not yet given
-                if s.cue < 1.0 or any(c.passage.doc_id == s.passage.doc_id for c in chosen):
+                if s.cue < 0.75 or any(c.passage.doc_id == s.passage.doc_id for c in chosen):
                     continue
                 if s.lead and any(s.lead == c.lead for c in chosen):
                     continue
@@ -291,7 +293,7 @@ def _disagree(chosen: list[_Sentence], qtype: str) -> bool:
     if qtype not in ("number", "date") or len(chosen) < 2:
         return False
     a, b = chosen[0], chosen[1]
-    if a.passage.doc_id == b.passage.doc_id or a.cue < 1.0 or b.cue < 1.0 or not a.lead or not b.lead:
+    if a.passage.doc_id == b.passage.doc_id or a.cue < 0.75 or b.cue < 0.75 or not a.lead or not b.lead:
         return False
     if a.lead.lower() == b.lead.lower():
         return False
@@ -379,7 +381,7 @@ def _lead(sentence: str, question: str, qtype: str, known_names: set[str]) -> tu
     cue in [0, 1] for how well the sentence offers that type (1 for questions of no particular type)."""
     qlow = question.lower()
     if qtype == "number":
-        qwords = set(_WORD.findall(qlow))
+        qwords = set(_WORD.findall(qlow)) - {"the", "a", "an", "of", "in", "to", "and", "did", "were", "was"}
         qstems = _stem_words(question)
         best, best_overlap = "", -1
         for m in _NUMBER.finditer(sentence):
@@ -388,12 +390,19 @@ def _lead(sentence: str, question: str, qtype: str, known_names: set[str]) -> tu
                 continue
             if re.search(rf"{_MONTH}\s*$", sentence[max(0, m.start() - 12) : m.start()]):
                 continue  # the day of a date
-            unit = " ".join(sentence[m.end() :].split()[:3])  # "157 captured soldiers", "20 residents"
+            following = sentence[m.end() :].split()
+            if value.isalpha() and following[:1] == ["of"]:
+                continue  # "one of the…" is not a count
+            # The words around a count say what it counts: "157 prisoners from each country".
+            unit = " ".join(following[:3])
             ustems = _stem_words(unit)
             overlap = len(ustems & qstems) + (1 if ustems & _PEOPLE and qstems & _PEOPLE else 0)
+            overlap += len(set(_WORD.findall(" ".join(following[3:6]).lower())) & qwords) if overlap else 0
             if overlap > best_overlap:
                 best, best_overlap = value, overlap
-        return best, (0.0 if not best else 1.0 if best_overlap > 0 else 0.5)
+        if not best:
+            return "", 0.0
+        return best, min(1.0, 0.5 + 0.25 * best_overlap)
     if qtype == "date":
         for m in _DATE.finditer(sentence):
             if m.group(0).lower() not in qlow:

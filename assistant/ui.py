@@ -66,7 +66,6 @@ CSS = """
 .nd-article-head h3 { margin: 0; }
 .nd-error { color: var(--error-text-color, #b91c1c); font-weight: 600; }
 .nd-ok { color: var(--body-text-color); }
-#nd-docs table { font-family: var(--font); }
 """
 
 # Clicks on a source card send its article/offsets to Python (`gr.HTML.click` with event data).

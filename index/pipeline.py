@@ -217,7 +217,6 @@ class Ingestor:
                             source=doc.source, url=doc.url, file_names=names, origins=origins,
                             n_chunks=len(pieces), state="pending")
             records.append(rec)
-            self.store.put_document(rec, doc.text)
             for i, (start, end, text) in enumerate(pieces):
                 batch.ids.append(f"{doc.doc_id}:{i}")
                 batch.texts.append(text)
@@ -226,9 +225,9 @@ class Ingestor:
                     "date_ord": date_ord(doc.date), "source": doc.source, "url": doc.url,
                     "start": start, "end": end, "chunk_index": i,
                 })
+        self.store.put_documents(records, [doc.text for doc, _ in group])
         vectors = self.embedder.embed(batch.texts, batch_size=self.batch_size)
         bar.update(len(batch.ids))
         self.store.upsert_chunks(batch, vectors)
-        for rec in records:
-            self.store.set_state(rec, "complete")
+        self.store.set_states(records, "complete")
         report.chunks_written += len(batch.ids)

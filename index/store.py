@@ -157,6 +157,23 @@ class ChromaStore:
     def put_document(self, rec: DocRecord, text: str) -> None:
         self.docs.upsert(ids=[rec.doc_id], embeddings=[[1.0]], documents=[text], metadatas=[rec.metadata()])
 
+    def put_documents(self, recs: Sequence[DocRecord], texts: Sequence[str]) -> None:
+        """`put_document` for many records in as few writes as the batch limit allows."""
+        step = self._max_batch
+        for i in range(0, len(recs), step):
+            part = recs[i : i + step]
+            self.docs.upsert(ids=[r.doc_id for r in part], embeddings=[[1.0]] * len(part),
+                             documents=list(texts[i : i + step]), metadatas=[r.metadata() for r in part])
+
+    def set_states(self, recs: Sequence[DocRecord], state: str) -> list[DocRecord]:
+        """`set_state` for many records in as few writes as the batch limit allows."""
+        new = [replace(r, state=state, text=None) for r in recs]
+        step = self._max_batch
+        for i in range(0, len(new), step):
+            part = new[i : i + step]
+            self.docs.update(ids=[r.doc_id for r in part], metadatas=[r.metadata() for r in part])
+        return new
+
     def set_state(self, rec: DocRecord, state: str) -> DocRecord:
         new = replace(rec, state=state, text=None)
         self.docs.update(ids=[rec.doc_id], metadatas=[new.metadata()])

@@ -145,6 +145,9 @@ def test_browser_chat_sources_documents_and_escaping(live, tmp_path):
                 if key in numbers_1:
                     assert c.get_attribute("data-n") == numbers_1[key]
             page.screenshot(path=str(SHOTS / "ui-3-follow-up.png"), full_page=True)
+            # clicking an earlier answer shows its sources again
+            _bot_messages(page).first.click()
+            expect(page.locator("#nd-sources .nd-quote").first).to_contain_text(quote, timeout=WAIT_MS)
 
             # -- friendly errors, no traceback -----------------------------------------------
             page.fill("#nd-question textarea", "")
