@@ -59,10 +59,11 @@ CSS = """
 .nd-quote { display: block; margin-top: 4px; font-style: italic; }
 .nd-note { font-size: 0.9em; opacity: 0.85; }
 .nd-empty { opacity: 0.7; font-style: italic; }
-.nd-article { white-space: pre-wrap; line-height: 1.5; }
+.nd-article { white-space: pre-wrap; line-height: 1.5; padding: 0 14px 14px 14px; }
 .nd-article mark { background: #ffe066; color: #111; padding: 0 2px; }
-.nd-article-head { position: sticky; top: 0; background: var(--block-background-fill); padding-bottom: 6px;
-                   border-bottom: 1px solid var(--border-color-primary); margin-bottom: 6px; }
+.nd-article-head { position: sticky; top: 0; background: var(--block-background-fill); padding: 10px 14px 6px 14px;
+                   border-bottom: 1px solid var(--border-color-primary); margin-bottom: 6px;
+                   box-shadow: 0 -24px 0 var(--block-background-fill); z-index: 1; }
 .nd-article-head h3 { margin: 0; }
 .nd-error { color: var(--error-text-color, #b91c1c); font-weight: 600; }
 .nd-ok { color: var(--body-text-color); }
@@ -388,7 +389,7 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     with gr.Group(visible=False) as article_box:
                         close_btn = gr.Button("Close article", size="sm", elem_id="nd-close")
                         article = gr.HTML("", elem_id="nd-article", js_on_load=_ARTICLE_JS, max_height=520,
-                                          container=True, padding=True)
+                                          container=True, padding=False)
             with gr.Tab("Documents", id="docs"):
                 files = gr.File(label="Upload articles (txt, md, html, json, jsonl)", file_count="multiple",
                                 file_types=UPLOAD_TYPES, elem_id="nd-files", type="filepath")
