@@ -212,7 +212,7 @@ class ChromaStore:
 
     def repair(self) -> list[str]:
         """Remove chunks of documents a crash left `pending`; returns their ids."""
-        pending = [d.doc_id for d in self.list_documents(states=("pending",))]
+        pending = list(self.docs.get(where={"state": "pending"}, include=[])["ids"])
         for doc_id in pending:
             self.chunks.delete(where={"doc_id": doc_id})
             self.docs.delete(ids=[doc_id])
