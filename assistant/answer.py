@@ -24,6 +24,7 @@ from difflib import SequenceMatcher
 import numpy as np
 
 from assistant import places
+from assistant.dates import DATE_SLACK_DAYS, DateWindow
 from assistant.types import Answer, Citation, Passage
 from index.chunking import sentence_spans
 from index.embeddings import Embedder
@@ -37,8 +38,12 @@ W_DENSE, W_LEX, W_BIGRAM, W_CUE, W_RANK = 0.40, 0.30, 0.10, 0.14, 0.06
 # "He said more than 20 residents…" inherits the subject named one sentence earlier.
 NEIGHBOUR_SHARE = 0.3
 TYPE_MISMATCH = 0.8
+OUT_OF_WINDOW = 0.85
 MIN_CONFIDENCE = 0.36
 SECOND_SENTENCE_RATIO = 0.92
+NAME_SECOND_RATIO = 0.85
+# Question words weighing at least this share of the heaviest one are "key words".
+KEY_WORD_SHARE = 0.8
 DUPLICATE_RATIO = 0.85
 
 _NUMBER_WORDS = (
@@ -126,7 +131,7 @@ class ExtractiveAnswerer:
     def answer(self, question: str, passages: list[Passage], query: str | None = None,
                context: Sequence[tuple[str, str]] = (), idf: Callable[[str], float] | None = None,
                tokens: Callable[[str], list[str]] | None = None,
-               in_corpus: Callable[[str], bool] | None = None) -> Answer:
+               in_corpus: Callable[[str], bool] | None = None, window: DateWindow | None = None) -> Answer:
         tokenize = tokens or _simple_tokens
         weight = idf or (lambda _t: 1.0)
         sentences = self._sentences(passages, tokenize)
@@ -149,7 +154,17 @@ class ExtractiveAnswerer:
         def weight2(t: str) -> float:
             return weight(t) * float(np.log(1 + n_pool / (1 + pool_df.get(t, 0))))
 
-        self._score(topical, query, sentences, q_seq, ctx_tokens, qtype, weight2, tokenize)
+        # The question's most specific words ("mediated" rather than "swap"): an answer name should
+        # stand near one of them.
+        weights = {t: weight2(t) for t in q_tokens}
+        top = max(weights.values(), default=0.0)
+        key_words = {w[:5] for w in _WORD.findall(topical.lower())
+                     if any(weights.get(t, 0.0) >= KEY_WORD_SHARE * top > 0 for t in tokenize(w))}
+        self._score(topical, query, sentences, q_seq, ctx_tokens, qtype, weight2, tokenize, key_words)
+        if window is not None:  # "the August exchange": prefer articles published then
+            for sent in sentences:
+                if not window.contains(sent.passage.date, DATE_SLACK_DAYS):
+                    sent.score *= OUT_OF_WINDOW
         sentences.sort(key=lambda s: -s.score)
         best = sentences[0]
         if best.score < MIN_CONFIDENCE or (in_corpus is not None and self.unknown_terms(topical, in_corpus, tokenize)):
@@ -193,7 +208,7 @@ class ExtractiveAnswerer:
 
     def _score(self, question: str, query: str | None, sentences: list[_Sentence], q_seq: list[str],
                ctx_tokens: set[str], qtype: str, weight: Callable[[str], float],
-               tokenize: Callable[[str], list[str]]) -> None:
+               tokenize: Callable[[str], list[str]], key_words: set[str]) -> None:
         probes = [question] + ([query] if query and query != question else [])
         # News sentences pack several facts; a clause ("…acted as mediators for the exchange") is
         # compared too, and the sentence keeps its best clause's similarity.
@@ -226,7 +241,7 @@ class ExtractiveAnswerer:
             s.lex = lex
             s_bigrams = set(zip(s.seq, s.seq[1:], strict=False))
             bigram = len(q_bigrams & s_bigrams) / len(q_bigrams) if q_bigrams else 0.0
-            s.lead, s.cue = _lead(s.text, question, qtype, known_names)
+            s.lead, s.cue = _lead(s.text, question, qtype, known_names, key_words)
             s.score = (W_DENSE * s.dense + W_LEX * s.lex + W_BIGRAM * bigram + W_CUE * s.cue
                        + W_RANK / (1 + s.rank))
             if s.cue == 0.0:  # offers nothing of the type asked for (no number for "how many")
@@ -240,7 +255,8 @@ class ExtractiveAnswerer:
         multi = bool(_MULTI_DOC.search(question))
         listy = bool(_LIST.search(question))
         limit = 3
-        ratio = 0.6 if multi else SECOND_SENTENCE_RATIO
+        # Several actors ("who mediated") are often named in different sentences.
+        ratio = 0.6 if multi else NAME_SECOND_RATIO if qtype in ("name", "country") else SECOND_SENTENCE_RATIO
         for s in ranked[1:]:
             if len(chosen) >= limit or s.score < ratio * best.score:
                 break
@@ -376,7 +392,15 @@ _NOT_NAMES = (_NAME_STOP | {m for m in calendar.month_name if m} | {m for m in c
               | {d for d in calendar.day_name} | {"Sept"})
 
 
-def _lead(sentence: str, question: str, qtype: str, known_names: set[str]) -> tuple[str, float]:
+def _near_key(sentence: str, start: int, end: int, key_words: set[str], span: int = 8) -> bool:
+    before = _WORD.findall(sentence[:start].lower())[-span:]
+    inside = _WORD.findall(sentence[start:end].lower())
+    after = _WORD.findall(sentence[end:].lower())[:span]
+    return any(w[:5] in key_words for w in before + inside + after)
+
+
+def _lead(sentence: str, question: str, qtype: str, known_names: set[str],
+          key_words: frozenset[str] | set[str] = frozenset()) -> tuple[str, float]:
     """A short answer span of the expected type that the question does not already contain, and a
     cue in [0, 1] for how well the sentence offers that type (1 for questions of no particular type)."""
     qlow = question.lower()
@@ -412,7 +436,9 @@ def _lead(sentence: str, question: str, qtype: str, known_names: set[str]) -> tu
         qstems = _stem_words(question)
         names = []
         for m in _NAME.finditer(sentence):
-            words = [_APOSTROPHE.sub("", w) for w in m.group(0).strip(" .").split()]
+            # "US-mediated" → "US": a lower-case part after a hyphen is not part of the name
+            raw = re.sub(r"-[a-z][\w-]*$", "", m.group(0).strip(" ."))
+            words = [_APOSTROPHE.sub("", w) for w in raw.split()]
             while words and words[0] in _NOT_NAMES:
                 words = words[1:]
             while words and words[-1] in _NOT_NAMES:
@@ -423,6 +449,9 @@ def _lead(sentence: str, question: str, qtype: str, known_names: set[str]) -> tu
                 continue  # a capitalized first word, not a name
             if all(w.lower()[:5] in qstems for w in words):
                 continue
+            if qtype == "name" and len(words) == 1 and re.fullmatch(r"[A-Z][a-z]+(?:ian|ean|ese|ish|ic)", words[0]) \
+                    and not places.is_country(words[0]):
+                continue  # a demonym or adjective ("Ukrainian"), not an actor
             name = " ".join(words)
             if qtype == "city" and not places.is_city(name):
                 continue
@@ -431,8 +460,12 @@ def _lead(sentence: str, question: str, qtype: str, known_names: set[str]) -> tu
             if qtype == "place" and not (places.is_place(name) or re.search(
                     rf"\b(in|at|to|from|near|across|with)\s+(the\s+)?{re.escape(words[0])}", sentence)):
                 continue
+            near = _near_key(sentence, m.start(), m.end(), set(key_words)) if key_words and qtype == "name" else True
             by_agent = sentence[max(0, m.start() - 8) : m.start()].rstrip().endswith(("by", "by the"))
-            names.append((0 if by_agent else 1, len(names), name))
-        names = list(dict.fromkeys(n for _, _, n in sorted(names)))
-        return (" and ".join(names[:2]), 1.0) if names else ("", 0.0)
+            names.append((0 if near else 1, 0 if by_agent else 1, len(names), name))
+        if not names:
+            return "", 0.0
+        ordered = list(dict.fromkeys(n for *_, n in sorted(names)))
+        cue = 1.0 if min(n[0] for n in names) == 0 else 0.6
+        return " and ".join(ordered[:2]), cue
     return "", 1.0

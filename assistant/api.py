@@ -208,6 +208,15 @@ class TokenCheck:
                            headers={"WWW-Authenticate": "Bearer"})
 
 
+# OpenAPI 3.1: for text/event-stream, `schema` describes one event.
+_SSE_EVENT = {
+    "type": "object",
+    "description": "one server-sent event: `data` is a JSON chat.completion.chunk; the last chunk before "
+                   "`[DONE]` has no choices and carries `citations`; the stream ends with `data: [DONE]`",
+    "properties": {"data": {"type": "string"}, "event": {"type": "string"}},
+    "required": ["data"],
+}
+
 _GENERIC_500 = "Internal server error; the details are in the server log."
 
 
@@ -329,7 +338,7 @@ def build_api(assistant: Assistant, settings: Settings, *, max_json_bytes: int =
 
     @app.post("/v1/chat/completions", response_model=ChatCompletion, tags=["openai"], dependencies=guarded,
               responses={**_errors(400, 413, 422, *auth_errors),
-                         200: {"content": {"text/event-stream": {"schema": {"type": "string"}}},
+                         200: {"content": {"text/event-stream": {"schema": _SSE_EVENT}},
                                "description": "a chat.completion, or SSE chunks when stream=true"}},
               summary="OpenAI-compatible chat completion with citations")
     async def chat_completions(body: ChatCompletionRequest) -> Any:

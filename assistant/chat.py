@@ -137,6 +137,7 @@ class Assistant:
             answer = self.extractive.answer(
                 question, pool, query=query, context=turns, idf=self.retriever.idf,
                 tokens=self.retriever.lexicon.tokens, in_corpus=self.retriever.in_corpus,
+                window=self.retriever.window(query),
             )
             if mode == "llm":
                 answer = answer.model_copy(update={"mode": "extractive"})

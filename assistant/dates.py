@@ -27,6 +27,10 @@ _RELATIVE = re.compile(r"\b(?P<which>last|this|past|previous)\s+(?P<unit>year|mo
 _ISO = re.compile(r"\b(?P<iso>(?:19|20)\d\d-\d\d-\d\d)\b")
 
 
+# Reports on an event can appear a few days after the period named ("the February swap").
+DATE_SLACK_DAYS = 10
+
+
 @dataclass(frozen=True)
 class DateWindow:
     start: date

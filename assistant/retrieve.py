@@ -21,14 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from assistant.dates import DateWindow, resolve_window
+from assistant.dates import DATE_SLACK_DAYS, DateWindow, resolve_window
 from assistant.types import Filters, Passage
 from index.embeddings import Embedder
 from index.store import ChromaStore, ChunkHit, date_ord
 
 RRF_K = 60
-# A passage published in the window the question names ("the February swap") outranks those outside.
-DATE_SLACK_DAYS = 10
 
 
 def _stemmer() -> Any:
@@ -172,8 +170,9 @@ class Retriever:
     def in_corpus(self, token: str) -> bool:
         return token in self._current().n_docs_per_token
 
-    def article_dates(self) -> list[str]:
-        return list(self._current().article_dates)
+    def window(self, query: str) -> DateWindow | None:
+        """The publication-date window a time expression in `query` points at (see assistant.dates)."""
+        return resolve_window(query, self._current().article_dates)
 
     # -- retrieval ---------------------------------------------------------------------------
     def retrieve(self, query: str, filters: Filters | None = None, k: int = 5) -> list[Passage]:
