@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from itertools import pairwise
 
 import numpy as np
 
@@ -229,7 +230,7 @@ class ExtractiveAnswerer:
         q_tokens = set(q_seq)
         q_mass = sum(weight(t) for t in q_tokens) or 1.0
         c_mass = sum(weight(t) for t in ctx_tokens) or 1.0
-        q_bigrams = set(zip(q_seq, q_seq[1:], strict=False))
+        q_bigrams = set(pairwise(q_seq))
         known_names = _mid_sentence_names(s.text for s in sentences)
         for s, sim in zip(sentences, sims, strict=True):
             s.dense = float(sim[0]) if len(sim) == 1 else float(0.7 * sim[0] + 0.3 * sim[1])
@@ -239,7 +240,7 @@ class ExtractiveAnswerer:
             if ctx_tokens:
                 lex = 0.8 * lex + 0.2 * sum(weight(t) for t in ctx_tokens & s.tokens) / c_mass
             s.lex = lex
-            s_bigrams = set(zip(s.seq, s.seq[1:], strict=False))
+            s_bigrams = set(pairwise(s.seq))
             bigram = len(q_bigrams & s_bigrams) / len(q_bigrams) if q_bigrams else 0.0
             s.lead, s.cue = _lead(s.text, question, qtype, known_names, key_words)
             s.score = (W_DENSE * s.dense + W_LEX * s.lex + W_BIGRAM * bigram + W_CUE * s.cue
@@ -383,10 +384,7 @@ def _stem_words(text: str) -> set[str]:
 
 
 # Nouns that count people: "how many people" is answered by "390 individuals" or "157 soldiers".
-_PEOPLE = {w[:5] for w in (
-    "people persons individuals prisoners soldiers civilians servicemen troops residents citizens captives "
-    "detainees hostages workers children families victims refugees members officials personnel men women "
-    "patients students voters fighters ukrainians russians").split()}
+_PEOPLE = {w[:5] for w in ["people", "persons", "individuals", "prisoners", "soldiers", "civilians", "servicemen", "troops", "residents", "citizens", "captives", "detainees", "hostages", "workers", "children", "families", "victims", "refugees", "members", "officials", "personnel", "men", "women", "patients", "students", "voters", "fighters", "ukrainians", "russians"]}
 _APOSTROPHE = re.compile(r"['’]s\b")
 _NOT_NAMES = (_NAME_STOP | {m for m in calendar.month_name if m} | {m for m in calendar.month_abbr if m}
               | {d for d in calendar.day_name} | {"Sept"})
@@ -434,7 +432,7 @@ def _lead(sentence: str, question: str, qtype: str, known_names: set[str],
         return "", 0.0
     if qtype in ("name", "place", "city", "country"):
         qstems = _stem_words(question)
-        names = []
+        names: list[tuple[int, int, int, str]] = []
         for m in _NAME.finditer(sentence):
             # "US-mediated" → "US": a lower-case part after a hyphen is not part of the name
             raw = re.sub(r"-[a-z][\w-]*$", "", m.group(0).strip(" ."))

@@ -6,6 +6,7 @@ citation numbers stay stable across the turns (the same quote keeps its number).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -18,9 +19,8 @@ from assistant.condense import condense_extractive
 from assistant.retrieve import Retriever
 from assistant.types import Answer, Citation, Filters, Passage
 from index.embeddings import Embedder
-from index.pipeline import IngestReport, Ingestor
+from index.pipeline import Ingestor, IngestReport
 from index.store import ChromaStore, DocRecord
-
 
 _MARKER = re.compile(r"\[(\d+)\]")
 
@@ -114,10 +114,8 @@ class Assistant:
             mode = "extractive"
         query = condense_extractive(question, turns) if turns else question
         if mode == "llm" and turns and self.llm is not None:
-            try:
+            with contextlib.suppress(Exception):  # the extractive condensation above stays
                 query = self.llm.condense(question, turns)
-            except Exception:
-                pass  # the extractive condensation above stays
         # The answerer reads a few more passages than are shown, so a supporting sentence just below
         # the cut still counts; `Answer.passages` holds the top k.
         pool = self.retriever.retrieve(query, filters=filters, k=max(k, self.answer_pool))

@@ -205,15 +205,15 @@ class Retriever:
         ranked = sorted(fused, key=lambda c: (-self._date_rank(hits.get(c), window), -fused[c]))
         out: list[Passage] = []
         for cid in ranked:
-            h = hits.get(cid)
-            if h is None:
+            hit = hits.get(cid)
+            if hit is None:
                 continue
-            m = h.metadata
+            m = hit.metadata
             out.append(Passage(
                 chunk_id=cid, doc_id=str(m.get("doc_id")), file_name=str(m.get("file_name", "")),
                 title=str(m.get("title", "")), date=str(m.get("date", "")), source=str(m.get("source", "")),
                 url=str(m.get("url", "")), start=int(m.get("start", 0)), end=int(m.get("end", 0)),
-                text=h.text, score=round(fused[cid], 6),
+                text=hit.text, score=round(fused[cid], 6),
             ))
             if len(out) >= k:
                 break

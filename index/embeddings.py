@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -82,7 +83,7 @@ class MiniLMEmbedder:
         path = model_dir or minilm_dir()
         verify_weights(path, expected_sha256)
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self.window = int(self._model.max_seq_length)  # 256 for this model
+        self.window = int(self._model.max_seq_length or 256)  # 256 for this model
         self._tokenizer: Any = self._model.tokenizer
 
     def count_window_tokens(self, text: str) -> int:
@@ -115,7 +116,7 @@ class HashEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
             words = [w.lower() for w in _WORD.findall(text)]
-            feats = words + [a + " " + b for a, b in zip(words, words[1:], strict=False)]
+            feats = words + [a + " " + b for a, b in pairwise(words)]
             for f in feats:
                 h = int.from_bytes(hashlib.blake2b(f.encode(), digest_size=8).digest(), "little")
                 out[i, h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0

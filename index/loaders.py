@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -207,13 +206,13 @@ def _load_records(text: str, name: str, origin: str, meta: dict[str, Any], jsonl
         items = data if isinstance(data, list) else [data]
         records = [(0, item) for item in items]
     for no, rec in records:
-        line = no or None
+        line_no = no or None
         if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-            result.skipped.append(Skipped(name, 'record needs a string "text" field', line))
+            result.skipped.append(Skipped(name, 'record needs a string "text" field', line_no))
             continue
         body = rec["text"].replace("\r\n", "\n").replace("\r", "\n")
         if not body.strip():
-            result.skipped.append(Skipped(name, "record has empty text", line))
+            result.skipped.append(Skipped(name, "record has empty text", line_no))
             continue
         rec_name = str(rec.get("file_name") or rec.get("id") or f"{Path(name).name}#{no or len(result.documents) + 1}")
         rec_meta = {**meta, **{k: rec.get(k) for k in (*_META_FIELDS, "published", "publisher", "link") if rec.get(k)}}
