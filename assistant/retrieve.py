@@ -142,7 +142,7 @@ class Retriever:
                 if token:
                     df[token] = int(indptr[tid + 1] - indptr[tid])
         return _Index(version, bm25, ids, np.array(doc_ids, dtype=object), np.array(dates, dtype=np.int64),
-                      np.array(sources, dtype=object), complete, [d.date for d in docs], df, time.monotonic())
+                      np.array(sources, dtype=object), complete, sorted({d.date for d in docs}), df, time.monotonic())
 
     def _cache_path(self, version: str) -> Path | None:
         return None if self.cache_dir is None else self.cache_dir / version
