@@ -124,6 +124,7 @@ class Ingestor:
         known = {d.doc_id: d for d in self.store.list_documents()}
         by_origin: dict[str, str] = {o: d.doc_id for d in known.values() for o in d.origins}
         seen_new: dict[str, Document] = {}
+        changed: set[str] = set()
         for doc in docs:
             report.doc_ids.append(doc.doc_id)
             old_id = by_origin.get(doc.origin)
@@ -132,11 +133,11 @@ class Ingestor:
                 if doc.origin in rec.origins:
                     report.unchanged.append(doc.file_name)
                     continue
-                known[doc.doc_id] = rec = replace(
+                known[doc.doc_id] = replace(
                     rec, origins=(*rec.origins, doc.origin),
                     file_names=tuple(dict.fromkeys((*rec.file_names, doc.file_name))),
                 )
-                self.store.update_document(rec)
+                changed.add(doc.doc_id)  # written once, after the loop
                 report.aliased.append(doc.file_name)
             elif doc.doc_id in seen_new:
                 first = seen_new[doc.doc_id]
@@ -148,7 +149,9 @@ class Ingestor:
                 (report.replaced if old_id and old_id != doc.doc_id else report.added).append(doc.file_name)
             if old_id and old_id != doc.doc_id:
                 self._drop_origin(known, old_id, doc.origin, report, record=False)
+                changed.add(old_id)
             by_origin[doc.origin] = doc.doc_id
+        self.store.update_documents([known[d] for d in sorted(changed) if d in known])
         self._write_new(list(seen_new.values()), report)
         # The replaced versions are removed only after their successors are complete.
         self._flush_drops()
@@ -166,7 +169,8 @@ class Ingestor:
         origins = tuple(o for o in rec.origins if o != origin)
         if origins:
             known[doc_id] = replace(rec, origins=origins)
-            self.store.update_document(known[doc_id])
+            if record:  # pruning writes at once; ingest batches its updates
+                self.store.update_documents([known[doc_id]])
         else:
             self._pending_drops.add(doc_id)
             known.pop(doc_id)

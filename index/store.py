@@ -179,8 +179,11 @@ class ChromaStore:
         self.docs.update(ids=[rec.doc_id], metadatas=[new.metadata()])
         return new
 
-    def update_document(self, rec: DocRecord) -> None:
-        self.docs.update(ids=[rec.doc_id], metadatas=[replace(rec, text=None).metadata()])
+    def update_documents(self, recs: Sequence[DocRecord]) -> None:
+        """Metadata of existing documents (names, origins), in batches."""
+        for i in range(0, len(recs), self._max_batch):
+            part = recs[i : i + self._max_batch]
+            self.docs.update(ids=[r.doc_id for r in part], metadatas=[replace(r, text=None).metadata() for r in part])
 
     def get_document(self, doc_id: str, with_text: bool = True) -> DocRecord | None:
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
