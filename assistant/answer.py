@@ -23,6 +23,7 @@ from difflib import SequenceMatcher
 from itertools import pairwise
 
 import numpy as np
+from wordfreq import zipf_frequency
 
 from assistant import places
 from assistant.dates import DATE_SLACK_DAYS, DateWindow
@@ -41,6 +42,11 @@ NEIGHBOUR_SHARE = 0.3
 TYPE_MISMATCH = 0.8
 OUT_OF_WINDOW = 0.85
 MIN_CONFIDENCE = 0.36
+# Words rarer than this (wordfreq Zipf scale) are specific: absent from every article → abstain.
+RARE_ZIPF = 3.0
+# Less common words than this count for the missing-word penalty.
+COMMON_ZIPF = 5.5
+MISSING_WORD_PENALTY = 0.6
 SECOND_SENTENCE_RATIO = 0.92
 NAME_SECOND_RATIO = 0.85
 # Question words weighing at least this share of the heaviest one are "key words".
@@ -168,7 +174,13 @@ class ExtractiveAnswerer:
                     sent.score *= OUT_OF_WINDOW
         sentences.sort(key=lambda s: -s.score)
         best = sentences[0]
-        if best.score < MIN_CONFIDENCE or (in_corpus is not None and self.unknown_terms(topical, in_corpus, tokenize)):
+        confidence = best.score
+        if in_corpus is not None:
+            if self.unknown_terms(topical, in_corpus, tokenize):
+                confidence = 0.0
+            else:
+                confidence *= 1 - MISSING_WORD_PENALTY * _missing_share(topical, in_corpus, tokenize)
+        if confidence < MIN_CONFIDENCE:
             return Answer(question=question, answer=ABSTAIN_TEXT, abstained=True)
         chosen = self._choose(sentences, question, qtype)
         return self._compose(question, chosen, sentences, qtype)
@@ -176,8 +188,8 @@ class ExtractiveAnswerer:
     def unknown_terms(self, question: str, in_corpus: Callable[[str], bool],
                       tokenize: Callable[[str], list[str]]) -> list[str]:
         """Specific terms of the question that no article contains: names (capitalized inside the
-        question), numbers, and rare words (split into several word pieces by the model's
-        vocabulary). Any such term means the articles are about something else."""
+        question), numbers, and rare words (wordfreq Zipf < RARE_ZIPF). Any such term means the
+        articles are about something else."""
         unknown: list[str] = []
         words = re.findall(r"[A-Za-z][\w'’-]*|\d[\d,.]*", question)
         for i, word in enumerate(words):
@@ -186,7 +198,7 @@ class ExtractiveAnswerer:
                 continue
             named = word[0].isupper() and i > 0
             number = word[0].isdigit()
-            rare = word[0].isalpha() and self.embedder.count_window_tokens(word.lower()) - 2 >= 3
+            rare = word[0].isalpha() and zipf_frequency(word.lower(), "en") < RARE_ZIPF
             if named or number or rare:
                 unknown.append(word)
         return unknown
@@ -302,6 +314,18 @@ class ExtractiveAnswerer:
         body = "\n\n".join(parts)
         return Answer(question=question, answer=(head + body).strip(), abstained=False, citations=citations,
                       mode="extractive")
+
+
+def _missing_share(question: str, in_corpus: Callable[[str], bool], tokenize: Callable[[str], list[str]]) -> float:
+    """Share of the question's less common content words ("population", "cost") that no article
+    contains; very common words ("take", "next") say nothing about the topic and are not counted."""
+    # lower-case words only: names are judged by `unknown_terms`
+    words = [w for w in re.findall(r"\b[a-z][a-z'’-]+", question) if zipf_frequency(w, "en") < COMMON_ZIPF]
+    content = [w for w in words if [t for t in tokenize(w) if t not in _GENERIC]]
+    if not content:
+        return 0.0
+    missing = [w for w in content if not all(in_corpus(t) for t in tokenize(w) if t not in _GENERIC)]
+    return len(missing) / len(content)
 
 
 def _disagree(chosen: list[_Sentence], qtype: str) -> bool:

@@ -25,30 +25,29 @@ class Filters(_Frozen):
     doc_ids: list[str] = Field(default_factory=list)
 
 
-class Passage(_Frozen):
-    """A retrieved chunk, in rank order. `start`/`end` are the chunk's offsets in its article."""
+class ArticleRef(_Frozen):
+    """Which article something comes from, with the metadata shown beside it."""
 
-    chunk_id: str
     doc_id: str
     file_name: str
     title: str = ""
     date: str = ""
     source: str = ""
     url: str = ""
+
+
+class Passage(ArticleRef):
+    """A retrieved chunk, in rank order. `start`/`end` are the chunk's offsets in its article."""
+
+    chunk_id: str
     start: int
     end: int
     text: str
     score: float
 
 
-class Citation(_Frozen):
+class Citation(ArticleRef):
     n: int
-    doc_id: str
-    file_name: str
-    title: str = ""
-    date: str = ""
-    source: str = ""
-    url: str = ""
     quote: str
     start: int
     end: int
