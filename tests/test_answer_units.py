@@ -1,0 +1,67 @@
+"""Fast unit tests of the extractive answerer's pieces and of chat-level citation numbering."""
+
+from __future__ import annotations
+
+from assistant.answer import _clauses, _lead, answer_type
+from assistant.chat import Conversation
+from assistant.condense import condense_extractive
+from assistant.types import Answer, Citation
+
+
+def test_answer_types():
+    assert answer_type("How many prisoners were freed?") == "number"
+    assert answer_type("When did the talks start?") == "date"
+    assert answer_type("In which city did they meet?") == "city"
+    assert answer_type("Which country brokered the deal?") == "country"
+    assert answer_type("Where were they handed over?") == "place"
+    assert answer_type("Who mediated the swap?") == "name"
+    assert answer_type("What did he say?") == "other"
+
+
+def test_number_lead_prefers_the_count_of_the_thing_asked():
+    s = "Two hours later, officials confirmed the release of 157 prisoners from each country."
+    lead, cue = _lead(s, "How many prisoners did each side release?", "number", set())
+    assert lead == "157" and cue == 1.0
+    lead, cue = _lead("The talks lasted two days in the capital.", "How many prisoners were freed?", "number", set())
+    assert lead == "two" and cue < 0.75  # a number, but not a count of prisoners
+    assert _lead("The exchange happened on Oct. 2, 2025.", "How many were freed?", "number", set())[0] == ""
+
+
+def test_name_lead_skips_question_words_demonyms_and_sentence_starts():
+    s = "Historically, the Ukrainian side said the swap was mediated by the United Arab Emirates."
+    lead, cue = _lead(s, "Who mediated the swap?", "name", set(), {"media"})
+    assert lead == "United Arab Emirates" and cue == 1.0
+
+
+def test_city_and_country_types_use_the_gazetteer():
+    s = "Negotiators met in Istanbul before the exchange at the border with Belarus."
+    assert _lead(s, "In which city did negotiators meet?", "city", set())[0] == "Istanbul"
+    assert _lead(s, "Which country hosted the exchange?", "country", set())[0] == "Belarus"
+
+
+def test_clauses_split_long_sentences_only():
+    assert _clauses("A short sentence.") == []
+    parts = _clauses("Russia, who said the mediators were busy, announced that it had handed over many soldiers today")
+    assert len(parts) >= 2 and all(len(p.split()) >= 5 for p in parts[:-1])
+
+
+def test_condense_adds_salient_terms_of_the_last_turns():
+    q = condense_extractive("Where were they handed over?", [("Which country facilitated the exchange of 146 prisoners?",
+                                                               "**United Arab Emirates** — …")])
+    assert q.startswith("Where were they handed over?")
+    assert "146 prisoners" in q and "United Arab Emirates" in q
+
+
+def _cite(n: int, start: int) -> Citation:
+    return Citation(n=n, doc_id="d", file_name="f.txt", quote="q", start=start, end=start + 1, score=1.0)
+
+
+def test_conversation_keeps_citation_numbers_stable():
+    conv = Conversation()
+    first = conv.renumber(Answer(question="a", answer="A [1] B [2]", abstained=False,
+                                 citations=[_cite(1, 10), _cite(2, 20)]))
+    assert [c.n for c in first.citations] == [1, 2]
+    second = conv.renumber(Answer(question="b", answer="C [1] D [2]", abstained=False,
+                                  citations=[_cite(1, 30), _cite(2, 20)]))
+    assert second.answer == "C [3] D [2]"
+    assert {(c.start, c.n) for c in second.citations} == {(30, 3), (20, 2)}
