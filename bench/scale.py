@@ -408,7 +408,7 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
             label="llama-index retrieve p95, no model")
     a1.axhline(300, color="grey", lw=0.8, ls=":")
     a1.axhline(60, color="grey", lw=0.8, ls=":")
-    a1.set(xscale="log", xlabel="chunks", ylabel="ms", title="query latency")
+    a1.set(xscale="log", yscale="log", xlabel="chunks", ylabel="ms (log)", title="query latency")
     a1.legend(fontsize=8)
     a2.plot(xs, [r["ours"]["peak_rss_mb"] for r in results], "o-", label="ours serving peak RSS")
     a2.plot([x for x, _ in li], [r["theirs"]["peak_rss_mb"] for _, r in li], "^--",
