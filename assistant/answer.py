@@ -42,6 +42,7 @@ NEIGHBOUR_SHARE = 0.3
 TYPE_MISMATCH = 0.8
 OUT_OF_WINDOW = 0.85
 MIN_CONFIDENCE = 0.36
+MAX_SCORED = 40
 # Words rarer than this (wordfreq Zipf scale) are specific: absent from every article → abstain.
 RARE_ZIPF = 3.0
 # Less common words than this count for the missing-word penalty.
@@ -167,6 +168,12 @@ class ExtractiveAnswerer:
         top = max(weights.values(), default=0.0)
         key_words = {w[:5] for w in _WORD.findall(topical.lower())
                      if any(weights.get(t, 0.0) >= KEY_WORD_SHARE * top > 0 for t in tokenize(w))}
+        # Embedding is the cost of a question: only the sentences with the most lexical evidence
+        # (with their neighbour) and those of the top passages are embedded and fully scored.
+        if len(sentences) > MAX_SCORED:
+            def cheap(sent: _Sentence) -> float:
+                return sum(weight2(t) for t in q_tokens & (sent.tokens | sent.prev_tokens)) + 1.0 / (1 + sent.rank)
+            sentences = sorted(sentences, key=cheap, reverse=True)[:MAX_SCORED]
         self._score(topical, query, sentences, q_seq, ctx_tokens, qtype, weight2, tokenize, key_words)
         if window is not None:  # "the August exchange": prefer articles published then
             for sent in sentences:
@@ -375,9 +382,11 @@ def _content(tokens: list[str]) -> set[str]:
 _CLAUSE_SPLIT = re.compile(r",\s+|;\s+|\s+[—–-]\s+|:\s+")
 
 
-def _clauses(sentence: str, min_words: int = 5) -> list[str]:
+def _clauses(sentence: str, min_words: int = 5, long_sentence: int = 18) -> list[str]:
     """Clauses of a long sentence (split at commas, semicolons, dashes), short pieces merged into
-    the next; [] when the sentence has a single clause."""
+    the next; [] when the sentence is short or has a single clause."""
+    if len(sentence.split()) < long_sentence:
+        return []
     pieces = [p for p in _CLAUSE_SPLIT.split(sentence) if p.strip()]
     merged: list[str] = []
     buf = ""
