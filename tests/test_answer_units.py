@@ -41,7 +41,8 @@ def test_city_and_country_types_use_the_gazetteer():
 
 def test_clauses_split_long_sentences_only():
     assert _clauses("A short sentence.") == []
-    parts = _clauses("Russia, who said the mediators were busy, announced that it had handed over many soldiers today")
+    parts = _clauses("Russia, who said that the two mediators were busy all week, announced on Thursday that it had "
+                     "handed over many soldiers and civilians today")
     assert _clauses("Short, but split.") == []
     assert len(parts) >= 2 and all(len(p.split()) >= 5 for p in parts[:-1])
 
