@@ -61,7 +61,7 @@ from assistant.chat import Assistant, QuestionError
 from assistant.settings import Settings
 from assistant.types import Answer
 from index.pipeline import IngestReport
-from index.store import DocRecord
+from index.store import DocRecord, StoreUnavailableError
 
 log = logging.getLogger("newsdesk.api")
 
@@ -522,6 +522,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(QuestionError)
     async def question_error(request: Request, exc: QuestionError) -> JSONResponse:
         return error_response(400, "invalid_question", str(exc))
+
+    @app.exception_handler(StoreUnavailableError)
+    async def store_unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
+        return error_response(503, "store_unavailable", str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -14,15 +14,18 @@ Every write is split into batches of at most the server's maximum batch size.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
+
+T = TypeVar("T")
 
 
 class StoreMismatchError(RuntimeError):
@@ -93,6 +96,33 @@ class ChunkBatch:
     metadatas: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _unreachable(e: Exception) -> bool:
+    """A transport failure (server down, refused, TLS), as opposed to a bad request."""
+    import httpx
+
+    return isinstance(e, httpx.TransportError | ConnectionError) or "connect" in type(e).__name__.lower()
+
+
+def _guarded(method: Callable[..., T]) -> Callable[..., T]:
+    """Turn a lost connection to a Chroma server into `StoreUnavailableError` with a clear message."""
+
+    @functools.wraps(method)
+    def wrapper(self: ChromaStore, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(self, *args, **kwargs)
+        except StoreUnavailableError:
+            raise
+        except Exception as e:
+            if _unreachable(e):
+                raise StoreUnavailableError(
+                    f"The Chroma store is unreachable ({type(e).__name__}: {e}). Check that the server is "
+                    "running (CHROMA_HOST/CHROMA_PORT) and try again."
+                ) from e
+            raise
+
+    return wrapper
+
+
 def date_ord(iso: str) -> int:
     """`2026-02-05` → 20260205 (0 when unknown), for numeric range filters in Chroma."""
     return int(iso.replace("-", "")[:8]) if len(iso) >= 10 else 0
@@ -154,6 +184,7 @@ class ChromaStore:
             return False
 
     # -- documents ---------------------------------------------------------------------------
+    @_guarded
     def put_document(self, rec: DocRecord, text: str) -> None:
         self.docs.upsert(ids=[rec.doc_id], embeddings=[[1.0]], documents=[text], metadatas=[rec.metadata()])
 
@@ -174,17 +205,20 @@ class ChromaStore:
             self.docs.update(ids=[r.doc_id for r in part], metadatas=[r.metadata() for r in part])
         return new
 
+    @_guarded
     def set_state(self, rec: DocRecord, state: str) -> DocRecord:
         new = replace(rec, state=state, text=None)
         self.docs.update(ids=[rec.doc_id], metadatas=[new.metadata()])
         return new
 
+    @_guarded
     def update_documents(self, recs: Sequence[DocRecord]) -> None:
         """Metadata of existing documents (names, origins), in batches."""
         for i in range(0, len(recs), self._max_batch):
             part = recs[i : i + self._max_batch]
             self.docs.update(ids=[r.doc_id for r in part], metadatas=[replace(r, text=None).metadata() for r in part])
 
+    @_guarded
     def get_document(self, doc_id: str, with_text: bool = True) -> DocRecord | None:
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
         got = self.docs.get(ids=[doc_id], include=include)
@@ -193,6 +227,7 @@ class ChromaStore:
         text = got["documents"][0] if with_text and got.get("documents") else None
         return DocRecord.from_chroma(got["ids"][0], got["metadatas"][0], text)
 
+    @_guarded
     def list_documents(self, states: Sequence[str] = ("complete",)) -> list[DocRecord]:
         out: list[DocRecord] = []
         offset = 0
@@ -206,6 +241,7 @@ class ChromaStore:
                 return out
             offset += self._max_batch
 
+    @_guarded
     def delete_document(self, doc_id: str) -> bool:
         """Hide the document first (registry), then remove its chunks."""
         existed = bool(self.docs.get(ids=[doc_id], include=[])["ids"])
@@ -213,6 +249,7 @@ class ChromaStore:
         self.chunks.delete(where={"doc_id": doc_id})
         return existed
 
+    @_guarded
     def repair(self) -> list[str]:
         """Remove chunks of documents a crash left `pending`; returns their ids."""
         pending = list(self.docs.get(where={"state": "pending"}, include=[])["ids"])
@@ -222,6 +259,7 @@ class ChromaStore:
         return pending
 
     # -- chunks ------------------------------------------------------------------------------
+    @_guarded
     def upsert_chunks(self, batch: ChunkBatch, embeddings: NDArray[np.float32]) -> None:
         step = self._max_batch
         for i in range(0, len(batch.ids), step):
@@ -232,9 +270,11 @@ class ChromaStore:
                 metadatas=batch.metadatas[i : i + step],
             )
 
+    @_guarded
     def count_chunks(self) -> int:
         return int(self.chunks.count())
 
+    @_guarded
     def query(self, embedding: NDArray[np.float32], n: int, where: dict[str, Any] | None = None) -> list[ChunkHit]:
         if n <= 0:
             return []
@@ -249,6 +289,7 @@ class ChromaStore:
             )
         ]
 
+    @_guarded
     def get_chunks(self, ids: Sequence[str]) -> list[ChunkHit]:
         if not ids:
             return []
@@ -271,6 +312,7 @@ class ChromaStore:
                 return
             offset += step
 
+    @_guarded
     def version(self) -> str:
         """Changes whenever documents are added or removed (for caches such as BM25)."""
         ids = sorted(d.doc_id for d in self.list_documents())
