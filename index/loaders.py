@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -82,10 +83,14 @@ def normalize_date(value: Any) -> str:
     return parsed.date().isoformat() if parsed else ""
 
 
+_BOILERPLATE = re.compile(r"^(share|subscribe|advertisement|sign up|follow us)\b|@|https?://|www\.", re.IGNORECASE)
+
+
 def title_from_text(text: str) -> str:
+    """The first line that reads like a headline: not a share/subscribe line, handle or link."""
     for line in text.splitlines():
         line = line.strip().lstrip("#").strip()
-        if line:
+        if line and not _BOILERPLATE.search(line) and len(line.split()) >= 3:
             return line[:120] + ("…" if len(line) > 120 else "")
     return ""
 

@@ -39,6 +39,12 @@ def test_txt_keeps_text_exactly_with_universal_newlines(tmp_path: Path):
     assert doc.title == "First line."
 
 
+def test_title_skips_share_lines(tmp_path: Path):
+    f = tmp_path / "a.txt"
+    f.write_text("Share this @example.invalid\nFerry strike ends after pay deal\nBody text here.", encoding="utf-8")
+    assert load_paths([f]).documents[0].title == "Ferry strike ends after pay deal"
+
+
 def test_doc_id_is_content_hash_of_normalized_text():
     assert make_doc_id("a  b\n c") == make_doc_id("a b c")
     assert make_doc_id("a b c") != make_doc_id("a b d")
