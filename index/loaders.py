@@ -90,7 +90,7 @@ def title_from_text(text: str) -> str:
     """The first line that reads like a headline: not a share/subscribe line, handle or link."""
     for line in text.splitlines():
         line = line.strip().lstrip("#").strip()
-        if line and not _BOILERPLATE.search(line) and len(line.split()) >= 3:
+        if line and not _BOILERPLATE.search(line) and len(line.split()) >= 2:
             return line[:120] + ("…" if len(line) > 120 else "")
     return ""
 
