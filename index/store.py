@@ -15,7 +15,6 @@ Every write is split into batches of at most the server's maximum batch size.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -185,30 +184,23 @@ class ChromaStore:
 
     # -- documents ---------------------------------------------------------------------------
     @_guarded
-    def put_document(self, rec: DocRecord, text: str) -> None:
-        self.docs.upsert(ids=[rec.doc_id], embeddings=[[1.0]], documents=[text], metadatas=[rec.metadata()])
-
     def put_documents(self, recs: Sequence[DocRecord], texts: Sequence[str]) -> None:
-        """`put_document` for many records in as few writes as the batch limit allows."""
+        """Register documents (full text, metadata), in as few writes as the batch limit allows."""
         step = self._max_batch
         for i in range(0, len(recs), step):
             part = recs[i : i + step]
             self.docs.upsert(ids=[r.doc_id for r in part], embeddings=[[1.0]] * len(part),
                              documents=list(texts[i : i + step]), metadatas=[r.metadata() for r in part])
 
+    @_guarded
     def set_states(self, recs: Sequence[DocRecord], state: str) -> list[DocRecord]:
-        """`set_state` for many records in as few writes as the batch limit allows."""
+        """Move documents to `state` (`pending` → `complete`), in batches."""
         new = [replace(r, state=state, text=None) for r in recs]
         step = self._max_batch
         for i in range(0, len(new), step):
             part = new[i : i + step]
             self.docs.update(ids=[r.doc_id for r in part], metadatas=[r.metadata() for r in part])
-        return new
-
-    @_guarded
-    def set_state(self, rec: DocRecord, state: str) -> DocRecord:
-        new = replace(rec, state=state, text=None)
-        self.docs.update(ids=[rec.doc_id], metadatas=[new.metadata()])
+        self._bump()
         return new
 
     @_guarded
@@ -217,6 +209,8 @@ class ChromaStore:
         for i in range(0, len(recs), self._max_batch):
             part = recs[i : i + self._max_batch]
             self.docs.update(ids=[r.doc_id for r in part], metadatas=[replace(r, text=None).metadata() for r in part])
+        if recs:
+            self._bump()
 
     @_guarded
     def get_document(self, doc_id: str, with_text: bool = True) -> DocRecord | None:
@@ -247,6 +241,7 @@ class ChromaStore:
         existed = bool(self.docs.get(ids=[doc_id], include=[])["ids"])
         self.docs.delete(ids=[doc_id])
         self.chunks.delete(where={"doc_id": doc_id})
+        self._bump()
         return existed
 
     @_guarded
@@ -256,6 +251,8 @@ class ChromaStore:
         for doc_id in pending:
             self.chunks.delete(where={"doc_id": doc_id})
             self.docs.delete(ids=[doc_id])
+        if pending:
+            self._bump()
         return pending
 
     # -- chunks ------------------------------------------------------------------------------
@@ -300,13 +297,16 @@ class ChromaStore:
         }
         return [by_id[i] for i in ids if i in by_id]
 
-    def iter_chunks(self, batch_size: int | None = None) -> Iterator[ChunkHit]:
-        """Every chunk (text + metadata), page by page; memory stays bounded by one page."""
+    def iter_chunks(self, batch_size: int | None = None, with_text: bool = True) -> Iterator[ChunkHit]:
+        """Every chunk (metadata, and text unless `with_text=False`), page by page; memory stays
+        bounded by one page."""
         step = batch_size or self._max_batch
         offset = 0
+        include = ["documents", "metadatas"] if with_text else ["metadatas"]
         while True:
-            got = self.chunks.get(include=["documents", "metadatas"], limit=step, offset=offset)
-            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            got = self.chunks.get(include=include, limit=step, offset=offset)
+            texts = got["documents"] if with_text else [""] * len(got["ids"])
+            for cid, text, meta in zip(got["ids"], texts, got["metadatas"], strict=True):
                 yield ChunkHit(cid, text, dict(meta), 0.0)
             if len(got["ids"]) < step:
                 return
@@ -314,8 +314,15 @@ class ChromaStore:
 
     @_guarded
     def version(self) -> str:
-        """Changes whenever documents are added or removed (for caches such as BM25)."""
-        ids = sorted(d.doc_id for d in self.list_documents())
-        digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
-        return f"{len(ids)}-{self.count_chunks()}-{digest}"
+        """Changes whenever documents are added or removed (for caches such as BM25): a generation
+        counter that every write increments, read from the registry's collection metadata (one
+        small request, whatever the collection's size), plus the chunk count."""
+        meta = self.client.get_collection(f"{self.name}_docs").metadata or {}
+        return f"g{int(meta.get('generation', 0))}-{self.count_chunks()}"
+
+    def _bump(self) -> None:
+        """Mark a change for readers' caches (see `version`)."""
+        meta = dict(self.client.get_collection(f"{self.name}_docs").metadata or {})
+        meta["generation"] = int(meta.get("generation", 0)) + 1
+        self.docs.modify(metadata=meta)
 
