@@ -3,6 +3,7 @@ MiniLM model (loaded once per session) for integration tests."""
 
 from __future__ import annotations
 
+import socket
 import sys
 from pathlib import Path
 
@@ -19,6 +20,13 @@ SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "corpus" / "seeds"
 DEV_QUESTIONS = SHARED / "eval" / "questions.jsonl"
 SAMPLES = ROOT / "samples"
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (test servers bind loopback only)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

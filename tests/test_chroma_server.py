@@ -3,7 +3,6 @@ coming back on the same path and port."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.integration
 
@@ -28,11 +29,6 @@ ARTICLE = (
 
 QUESTION = "How many more pilots did the port authority agree to hire?"
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class ChromaServer:
@@ -74,7 +70,7 @@ class ChromaServer:
 def server(tmp_path) -> Iterator[ChromaServer]:
     if not CHROMA.is_file():
         pytest.skip("the chroma CLI is not installed in the virtualenv")
-    srv = ChromaServer(tmp_path / "chroma", _free_port())
+    srv = ChromaServer(tmp_path / "chroma", free_port())
     srv.start()
     try:
         yield srv
@@ -131,7 +127,7 @@ def test_ingest_ask_delete_outage_and_recovery(server):
 def test_building_against_a_stopped_server_is_a_clear_error(tmp_path):
     from index.store import StoreUnavailableError
 
-    port = _free_port()
+    port = free_port()
     with pytest.raises(StoreUnavailableError) as err:
         _assistant(port)
     assert f"127.0.0.1:{port}" in str(err.value)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import socket
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, build_test_assistant
+from tests.conftest import SAMPLES, build_test_assistant, free_port
 from tests.openai_server import OpenAIServer, Reply, prompt_of
 
 # Our own text (not from ../shared): one article, two passages cut at sentence boundaries.
@@ -51,11 +50,6 @@ def _answerer(base_url: str, timeout: float = 5.0, **overrides):
                         llm_timeout=timeout, **overrides)
     return build_llm_answerer(settings, HashEmbedder())
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _run(answerer, question, passages):
@@ -296,7 +290,7 @@ def test_slow_reply_times_out_fast_without_retries(server):
 
 
 def test_unreachable_server_fails_fast():
-    answerer = _answerer(f"http://127.0.0.1:{_free_port()}/v1", timeout=5.0)
+    answerer = _answerer(f"http://127.0.0.1:{free_port()}/v1", timeout=5.0)
     started = time.perf_counter()
     with pytest.raises(Exception) as err:
         _run(answerer, "When did the ferry resume?", _passages())
@@ -380,7 +374,7 @@ def test_assistant_falls_back_to_extractive_with_a_notice(llm_assistant, server,
 
 
 def test_assistant_falls_back_when_the_server_is_down(tmp_path, hash_embedder):
-    answerer = _answerer(f"http://127.0.0.1:{_free_port()}/v1", timeout=2.0)
+    answerer = _answerer(f"http://127.0.0.1:{free_port()}/v1", timeout=2.0)
     a = build_test_assistant(tmp_path / "store", hash_embedder, llm=answerer, default_mode="llm")
     a.ingestor.ingest_paths([SAMPLES])
     a.retriever.invalidate()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import urllib.request
@@ -23,6 +22,7 @@ from assistant.ui import (
 )
 from index.loaders import Skipped
 from index.pipeline import IngestReport
+from tests.conftest import free_port
 
 XSS = '<img src=x onerror="window.__xss=1"><script>alert(1)</script>'
 
@@ -99,11 +99,6 @@ def test_upload_line_reports_outcome():
 
 
 # -- the queue: a slow question does not block another one -------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture
 def served(sample_assistant, tmp_path) -> Iterator[tuple[str, object]]:
@@ -113,7 +108,7 @@ def served(sample_assistant, tmp_path) -> Iterator[tuple[str, object]]:
     from assistant.settings import Settings
     from assistant.ui import mount_ui
 
-    port = _free_port()
+    port = free_port()
     app = mount_ui(FastAPI(), sample_assistant, Settings(store=tmp_path / "store", port=port))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

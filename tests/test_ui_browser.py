@@ -4,7 +4,6 @@ driven by Debian's chromium through Playwright. Screenshots go to test-output/."
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 import urllib.request
@@ -16,6 +15,8 @@ import pytest
 from conftest import ROOT, SEEDS, build_test_assistant
 from playwright.sync_api import expect
 
+from tests.conftest import free_port
+
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -25,11 +26,6 @@ SHOTS = ROOT / "test-output"
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 WAIT_MS = 90_000
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -47,7 +43,7 @@ def live(tmp_path, minilm) -> Iterator[tuple[str, object]]:
     report = assistant.ingestor.ingest_paths([SEEDS])
     assistant.retriever.invalidate()
     assert report.ok, report.summary()
-    port = _free_port()
+    port = free_port()
     settings = Settings(store=tmp_path / "store", host="127.0.0.1", port=port)
     try:
         from assistant.api import build_api
