@@ -137,9 +137,13 @@ class ExtractiveAnswerer:
 
     # -- main --------------------------------------------------------------------------------
     def answer(self, question: str, passages: list[Passage], query: str | None = None,
-               context: Sequence[tuple[str, str]] = (), idf: Callable[[str], float] | None = None,
+               idf: Callable[[str], float] | None = None,
                tokens: Callable[[str], list[str]] | None = None,
                in_corpus: Callable[[str], bool] | None = None, window: DateWindow | None = None) -> Answer:
+        """Answer `question` from `passages` (ranked). `query` is the condensed retrieval query of a
+        follow-up; `idf`/`tokens`/`in_corpus` are the collection's statistics and tokenizer (the
+        retriever's); `window` the publication period the question names. Every citation's quote is
+        `article[start:end]`; an abstention has no citations."""
         tokenize = tokens or _simple_tokens
         weight = idf or (lambda _t: 1.0)
         sentences = self._sentences(passages, tokenize)

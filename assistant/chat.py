@@ -133,7 +133,7 @@ class Assistant:
                 answer = None
         if answer is None:
             answer = self.extractive.answer(
-                question, pool, query=query, context=turns, idf=self.retriever.idf,
+                question, pool, query=query, idf=self.retriever.idf,
                 tokens=self.retriever.lexicon.tokens, in_corpus=self.retriever.in_corpus,
                 window=self.retriever.window(query),
             )
