@@ -202,7 +202,7 @@ class ExtractiveAnswerer:
         question), numbers, and rare words (wordfreq Zipf < RARE_ZIPF). Any such term means the
         articles are about something else."""
         unknown: list[str] = []
-        words = re.findall(r"[A-Za-z][\w'’-]*|\d[\d,.]*", question)
+        words = re.findall(r"[A-Za-z_][\w'’-]*|\d[\d,.]*", question)
         for i, word in enumerate(words):
             toks = [t for t in tokenize(word) if t not in _GENERIC]
             if not toks or all(in_corpus(t) for t in toks):

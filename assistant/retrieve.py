@@ -67,6 +67,8 @@ class _Index:
     article_dates: list[str]
     n_docs_per_token: dict[str, int]
     built_at: float
+    # words of titles and publishers: a question may name them though the article text does not
+    meta_vocab: frozenset[str] = frozenset()
 
 
 class Retriever:
@@ -141,8 +143,11 @@ class Retriever:
             for token, tid in bm25.vocab_dict.items():
                 if token:
                     df[token] = int(indptr[tid + 1] - indptr[tid])
+        meta_vocab = frozenset(t for toks in self.lexicon.tokenize_many(
+            [f"{d.title} {d.source}" for d in docs]) for t in toks) if docs else frozenset()
         return _Index(version, bm25, ids, np.array(doc_ids, dtype=object), np.array(dates, dtype=np.int64),
-                      np.array(sources, dtype=object), complete, sorted({d.date for d in docs}), df, time.monotonic())
+                      np.array(sources, dtype=object), complete, sorted({d.date for d in docs}), df, time.monotonic(),
+                      meta_vocab)
 
     def _cache_path(self, version: str) -> Path | None:
         return None if self.cache_dir is None else self.cache_dir / version
@@ -168,7 +173,9 @@ class Retriever:
         return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
     def in_corpus(self, token: str) -> bool:
-        return token in self._current().n_docs_per_token
+        """Whether any article's text, title or publisher contains `token` (a `Lexicon` token)."""
+        idx = self._current()
+        return token in idx.n_docs_per_token or token in idx.meta_vocab
 
     def window(self, query: str) -> DateWindow | None:
         """The publication-date window a time expression in `query` points at (see assistant.dates)."""
