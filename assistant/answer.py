@@ -88,11 +88,12 @@ def answer_type(question: str) -> str:
         return "number"
     if re.search(r"\bwhen\b|\bwhat (date|day|year|month|time)\b|\bsince when\b", q):
         return "date"
-    if re.search(r"\bin which (city|town)\b|\bwhich (city|town)\b|\bwhat (city|town)\b", q):
+    # "which city", "which Russian region": one optional adjective may stand between
+    if re.search(r"\b(which|what) (\w+ )?(city|cities|town|capital)\b", q):
         return "city"
-    if re.search(r"\bwhich (country|countries|nation)\b|\bwhat (country|nation)\b", q):
+    if re.search(r"\b(which|what) (\w+ )?(country|countries|nation|nations|state)\b", q):
         return "country"
-    if re.search(r"\bwhere\b|\bin which (country|region|place)\b|\bwhich (region|place)\b", q):
+    if re.search(r"\bwhere\b|\b(which|what) (\w+ )?(region|regions|province|place|places|area|areas|territory)\b", q):
         return "place"
     if re.search(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (country|countries|organi[sz]ation|official|officials|"
                  r"negotiator|person|people|leader|minister|group|nation)\b", q):
@@ -495,12 +496,13 @@ def _lead(sentence: str, question: str, qtype: str, known_names: set[str],
             if qtype == "place" and not (places.is_place(name) or re.search(
                     rf"\b(in|at|to|from|near|across|with)\s+(the\s+)?{re.escape(words[0])}", sentence)):
                 continue
-            near = _near_key(sentence, m.start(), m.end(), set(key_words)) if key_words and qtype == "name" else True
+            near = _near_key(sentence, m.start(), m.end(), set(key_words)) \
+                if key_words and qtype in ("name", "country") else True
             by_agent = sentence[max(0, m.start() - 8) : m.start()].rstrip().endswith(("by", "by the"))
             names.append((0 if near else 1, 0 if by_agent else 1, len(names), name))
         if not names:
             return "", 0.0
         ordered = list(dict.fromkeys(n for *_, n in sorted(names)))
-        cue = 1.0 if min(n[0] for n in names) == 0 else 0.6
+        cue = 1.0 if min(n[0] for n in names) == 0 or qtype != "name" else 0.6
         return " and ".join(ordered[:2]), cue
     return "", 1.0

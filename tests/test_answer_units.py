@@ -16,6 +16,8 @@ def test_answer_types():
     assert answer_type("Where were they handed over?") == "place"
     assert answer_type("Who mediated the swap?") == "name"
     assert answer_type("What did he say?") == "other"
+    assert answer_type("Which Russian region did the troops enter?") == "place"
+    assert answer_type("Which Gulf state hosted the talks?") == "country"
 
 
 def test_number_lead_prefers_the_count_of_the_thing_asked():
