@@ -208,7 +208,7 @@ class ExtractiveAnswerer:
             toks = [t for t in tokenize(word) if t not in _GENERIC]
             if not toks or all(in_corpus(t) for t in toks):
                 continue
-            named = word[0].isupper() and i > 0
+            named = word[0].isupper() and i > 0 and not _demonym_of_known_place(word, in_corpus, tokenize)
             number = word[0].isdigit()
             rare = word[0].isalpha() and zipf_frequency(word.lower(), "en") < RARE_ZIPF
             if named or number or rare:
@@ -328,6 +328,17 @@ class ExtractiveAnswerer:
                       mode="extractive")
 
 
+def _demonym_of_known_place(word: str, in_corpus: Callable[[str], bool],
+                            tokenize: Callable[[str], list[str]]) -> bool:
+    """"Italian" when the articles say "Italy", "Russian" for "Russia", "Chinese" for "China"."""
+    m = re.fullmatch(r"([A-Z][a-z]+?)(ian|ean|an|ese|ish|i|n)", word)
+    if not m:
+        return False
+    stem = m.group(1)
+    return any(all(in_corpus(t) for t in tokenize(stem + end)) and tokenize(stem + end)
+               for end in ("", "y", "e", "a", "ia"))
+
+
 def _missing_share(question: str, in_corpus: Callable[[str], bool], tokenize: Callable[[str], list[str]]) -> float:
     """Share of the question's less common content words ("population", "cost") that no article
     contains; very common words ("take", "next") say nothing about the topic and are not counted."""
@@ -443,7 +454,7 @@ def _lead(sentence: str, question: str, qtype: str, known_names: set[str],
     if qtype == "number":
         qwords = set(_WORD.findall(qlow)) - {"the", "a", "an", "of", "in", "to", "and", "did", "were", "was"}
         qstems = _stem_words(question)
-        best, best_overlap = "", -1
+        best, best_overlap, best_key = "", -1, -1.0
         for m in _NUMBER.finditer(sentence):
             value = m.group(0)
             if value.lower() in qwords or re.fullmatch(r"(19|20)\d\d", value):
@@ -456,10 +467,13 @@ def _lead(sentence: str, question: str, qtype: str, known_names: set[str],
             # The words around a count say what it counts: "157 prisoners from each country".
             unit = " ".join(following[:3])
             ustems = _stem_words(unit)
-            overlap = len(ustems & qstems) + (1 if ustems & _PEOPLE and qstems & _PEOPLE else 0)
+            direct = len(ustems & qstems)
+            overlap = direct + (1 if ustems & _PEOPLE and qstems & _PEOPLE else 0)
             overlap += len(set(_WORD.findall(" ".join(following[3:6]).lower())) & qwords) if overlap else 0
-            if overlap > best_overlap:
-                best, best_overlap = value, overlap
+            # the counted noun itself ("120 civilians") beats a related one ("390 individuals")
+            key = overlap + 0.5 * direct
+            if key > best_key:
+                best, best_overlap, best_key = value, overlap, key
         if not best:
             return "", 0.0
         return best, min(1.0, 0.5 + 0.25 * best_overlap)

@@ -69,3 +69,22 @@ def test_conversation_keeps_citation_numbers_stable():
                                   citations=[_cite(1, 30), _cite(2, 20)]))
     assert second.answer == "C [3] D [2]"
     assert {(c.start, c.n) for c in second.citations} == {(30, 3), (20, 2)}
+
+
+def test_demonyms_of_places_in_the_articles_are_not_unknown_names():
+    from assistant.answer import _demonym_of_known_place
+
+    vocab = {"itali", "russia", "china"}
+
+    def tokenize(text: str) -> list[str]:
+        return [{"italy": "itali"}.get(text.lower(), text.lower())]
+
+    assert _demonym_of_known_place("Italian", vocab.__contains__, tokenize)
+    assert _demonym_of_known_place("Russian", vocab.__contains__, tokenize)
+    assert _demonym_of_known_place("Chinese", vocab.__contains__, tokenize)
+    assert not _demonym_of_known_place("Brazilian", vocab.__contains__, tokenize)
+
+
+def test_count_of_the_noun_asked_beats_a_related_count():
+    s = "Each country exchanged 390 individuals, 270 military personnel and 120 civilians at the border."
+    assert _lead(s, "How many civilians were exchanged there?", "number", set())[0] == "120"
