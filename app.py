@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         report = assistant.ingestor.ingest_paths([settings.samples_dir])
         assistant.retriever.invalidate()
         print(f"first run: indexed the sample articles ({report.summary().splitlines()[0]})")
+    threading.Thread(target=assistant.retriever.warm, name="bm25-warm-up", daemon=True).start()
     app = mount_ui(build_api(assistant, settings), assistant, settings)
     print(f"Newsdesk on http://{settings.host}:{settings.port}/ (API docs at /docs)")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")

@@ -84,6 +84,11 @@ class Retriever:
         self._lock = threading.Lock()
 
     # -- index lifecycle ---------------------------------------------------------------------
+    def warm(self) -> None:
+        """Build or load the BM25 index now (e.g. in a background thread at start-up), so the first
+        question does not pay for it."""
+        self._current()
+
     def invalidate(self) -> None:
         with self._lock:
             self._index = None
