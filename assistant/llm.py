@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.retrieve import english_stemmer
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, Passage
 from index.chunking import count_tokens, sentence_spans
@@ -136,18 +137,11 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN) | {"also", "said", "says", "would", "could", "according"}
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
 def content_terms(text: str) -> set[str]:
     """Stemmed lower-case content words (stop words removed; numbers kept)."""
     words = [w.lower() for w in _WORD.findall(text)]
     words = [w for w in words if w not in _stopwords() and (len(w) > 1 or w.isdigit())]
-    return set(_stemmer().stemWords(words)) if words else set()
+    return set(english_stemmer().stemWords(words)) if words else set()
 
 
 def key_terms(text: str) -> set[str]:

@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,9 @@ from index.store import ChromaStore, ChunkHit, date_ord
 RRF_K = 60
 
 
-def _stemmer() -> Any:
+@lru_cache(maxsize=1)
+def english_stemmer() -> Any:
+    """The Snowball English stemmer (PyStemmer) shared by retrieval and answer checking."""
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -39,7 +42,7 @@ class Lexicon:
     """Tokenizer shared by BM25 and the answerer: lower-case, English stop words removed, stemmed."""
 
     def __init__(self) -> None:
-        self._stemmer = _stemmer()
+        self._stemmer = english_stemmer()
 
     def tokens(self, text: str) -> list[str]:
         import bm25s
