@@ -120,13 +120,17 @@ def _strings(value: Any, where: str, name: str, allow_empty_list: bool = True) -
     return tuple(value)
 
 
+def _check_fields(rec: dict[str, Any], allowed: frozenset[str] | set[str], where: str) -> None:
+    unknown = sorted(set(rec) - allowed)
+    if unknown:
+        raise EvalInputError(f"{where}: unknown field(s) {', '.join(map(repr, unknown))}; "
+                             f"allowed: {', '.join(sorted(allowed))}")
+
+
 def _question_from_record(rec: Any, where: str, line: int) -> EvalQuestion:
     if not isinstance(rec, dict):
         raise EvalInputError(f"{where}: expected a JSON object, got {type(rec).__name__}")
-    unknown = sorted(set(rec) - _JSONL_FIELDS)
-    if unknown:
-        raise EvalInputError(f"{where}: unknown field(s) {', '.join(map(repr, unknown))}; "
-                             f"allowed: {', '.join(sorted(_JSONL_FIELDS))}")
+    _check_fields(rec, _JSONL_FIELDS, where)
     qid = rec.get("id")
     if isinstance(qid, bool) or not isinstance(qid, str | int) or not str(qid).strip():
         raise EvalInputError(f"{where}: 'id' is required (a non-empty string)")
@@ -181,10 +185,7 @@ def _load_labelled_rag(data: dict[str, Any], path: Path, documents: Sequence[Doc
         where = f"{path}: examples[{i}]"
         if not isinstance(ex, dict):
             raise EvalInputError(f"{where}: expected a JSON object")
-        unknown = sorted(set(ex) - _LRD_FIELDS)
-        if unknown:
-            raise EvalInputError(f"{where}: unknown field(s) {', '.join(map(repr, unknown))}; "
-                                 f"allowed: {', '.join(sorted(_LRD_FIELDS))}")
+        _check_fields(ex, _LRD_FIELDS, where)
         query, ref = ex.get("query"), ex.get("reference_answer")
         if not isinstance(query, str) or not query.strip():
             raise EvalInputError(f"{where}: 'query' is required (a non-empty string)")

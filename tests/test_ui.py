@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import date
 
@@ -22,7 +21,7 @@ from assistant.ui import (
 )
 from index.loaders import Skipped
 from index.pipeline import IngestReport
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 
 XSS = '<img src=x onerror="window.__xss=1"><script>alert(1)</script>'
 
@@ -102,7 +101,6 @@ def test_upload_line_reports_outcome():
 
 @pytest.fixture
 def served(sample_assistant, tmp_path) -> Iterator[tuple[str, object]]:
-    import uvicorn
     from fastapi import FastAPI
 
     from assistant.settings import Settings
@@ -110,25 +108,8 @@ def served(sample_assistant, tmp_path) -> Iterator[tuple[str, object]]:
 
     port = free_port()
     app = mount_ui(FastAPI(), sample_assistant, Settings(store=tmp_path / "store", port=port))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "config", timeout=2):
-                break
-        except OSError:
-            if time.monotonic() > deadline:
-                server.should_exit = True
-                pytest.fail("the app did not start within 30 s")
-            time.sleep(0.1)
-    try:
+    with serving(app, port, timeout=30) as url:
         yield url, sample_assistant
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 def test_slow_question_does_not_block_another(served, monkeypatch):

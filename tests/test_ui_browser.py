@@ -4,9 +4,6 @@ driven by Debian's chromium through Playwright. Screenshots go to test-output/."
 from __future__ import annotations
 
 import re
-import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -15,7 +12,7 @@ import pytest
 from conftest import ROOT, SEEDS, build_test_assistant
 from playwright.sync_api import expect
 
-from tests.conftest import free_port
+from tests.conftest import free_port, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -33,9 +30,7 @@ def live(tmp_path, minilm) -> Iterator[tuple[str, object]]:
     """(base url, assistant): the seeds in a private store, served by uvicorn on 127.0.0.1."""
     if not SEEDS.is_dir():
         pytest.skip("../shared/corpus/seeds is not present")
-    import uvicorn
-    from fastapi import FastAPI
-
+    from assistant.api import build_api
     from assistant.settings import Settings
     from assistant.ui import mount_ui
 
@@ -45,34 +40,9 @@ def live(tmp_path, minilm) -> Iterator[tuple[str, object]]:
     assert report.ok, report.summary()
     port = free_port()
     settings = Settings(store=tmp_path / "store", host="127.0.0.1", port=port)
-    try:
-        from assistant.api import build_api
-
-        app = build_api(assistant, settings)
-    except ImportError:
-        app = FastAPI()
-    app = mount_ui(app, assistant, settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "config", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline or not thread.is_alive():
-            server.should_exit = True
-            pytest.fail("the app did not start within 60 s")
-        time.sleep(0.2)
-    try:
+    app = mount_ui(build_api(assistant, settings), assistant, settings)
+    with serving(app, port, timeout=60) as url:
         yield url, assistant
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 def _bot_messages(page):
