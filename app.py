@@ -25,8 +25,9 @@ enforce_offline()
 from assistant.settings import Settings  # noqa: E402
 
 
-def build_assistant(settings: Settings, progress: bool | None = None) -> Any:
-    """Build store, embedder, retriever, answerers and the `Assistant` once, from `settings`."""
+def build_assistant(settings: Settings, progress: bool | None = None, embedder: Any = None) -> Any:
+    """Build store, embedder, retriever, answerers and the `Assistant` once, from `settings`
+    (`embedder`: an already loaded one, for benchmarks comparing embedding backends)."""
     from assistant.answer import ExtractiveAnswerer
     from assistant.chat import Assistant
     from assistant.retrieve import Retriever
@@ -35,7 +36,7 @@ def build_assistant(settings: Settings, progress: bool | None = None) -> Any:
     from index.pipeline import Ingestor
     from index.store import ChromaStore, make_client
 
-    embedder = make_embedder(settings.embedder)
+    embedder = embedder or make_embedder(settings.embedder, settings.model_cache)
     if settings.chroma_host:
         client = make_client(host=settings.chroma_host, port=settings.chroma_port,
                              ssl=settings.chroma_ssl, token=settings.chroma_token)

@@ -43,6 +43,7 @@ TYPE_MISMATCH = 0.8
 OUT_OF_WINDOW = 0.85
 MIN_CONFIDENCE = 0.36
 MAX_SCORED = 40
+CLAUSE_LEADERS = 8  # sentences whose clauses are embedded too
 # Words rarer than this (wordfreq Zipf scale) are specific: absent from every article → abstain.
 RARE_ZIPF = 3.0
 # Less common words than this count for the missing-word penalty.
@@ -114,6 +115,7 @@ class _Sentence:
     score: float = 0.0
     dense: float = 0.0
     lex: float = 0.0
+    bigram: float = 0.0
     cue: float = 0.0
     lead: str = ""
 
@@ -128,7 +130,7 @@ class ExtractiveAnswerer:
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
         if missing:
-            for t, v in zip(missing, self.embedder.embed(missing), strict=True):
+            for t, v in zip(missing, self.embedder.embed(missing, batch_size=16), strict=True):
                 self._cache[t] = v
                 if len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
@@ -235,44 +237,40 @@ class ExtractiveAnswerer:
                ctx_tokens: set[str], qtype: str, weight: Callable[[str], float],
                tokenize: Callable[[str], list[str]], key_words: set[str]) -> None:
         probes = [question] + ([query] if query and query != question else [])
-        # News sentences pack several facts; a clause ("…acted as mediators for the exchange") is
-        # compared too, and the sentence keeps its best clause's similarity.
-        clause_lists = [_clauses(s.text) for s in sentences]
-        flat = [c for cl in clause_lists for c in cl]
-        vecs = self._embed(probes + [s.text for s in sentences] + flat)
+        vecs = self._embed(probes + [s.text for s in sentences])
         qv = vecs[: len(probes)]
-        sv = vecs[len(probes) : len(probes) + len(sentences)]
-        cv = vecs[len(probes) + len(sentences) :]
-        sims = sv @ qv.T
-        csims = cv @ qv.T
-        best_clause: list[np.ndarray] = []
-        pos = 0
-        for cl in clause_lists:
-            best_clause.append(csims[pos : pos + len(cl)].max(axis=0) if cl else np.full(len(probes), -1.0))
-            pos += len(cl)
-        sims = np.maximum(sims, np.stack(best_clause)) if sentences else sims
+        sims = vecs[len(probes) :] @ qv.T
         q_tokens = set(q_seq)
         q_mass = sum(weight(t) for t in q_tokens) or 1.0
         c_mass = sum(weight(t) for t in ctx_tokens) or 1.0
         q_bigrams = set(pairwise(q_seq))
         known_names = _mid_sentence_names(s.text for s in sentences)
         for s, sim in zip(sentences, sims, strict=True):
-            s.dense = float(sim[0]) if len(sim) == 1 else float(0.7 * sim[0] + 0.3 * sim[1])
             own = sum(weight(t) for t in q_tokens & s.tokens) / q_mass
             with_prev = sum(weight(t) for t in q_tokens & (s.tokens | s.prev_tokens)) / q_mass
             lex = (1 - NEIGHBOUR_SHARE) * own + NEIGHBOUR_SHARE * with_prev
             if ctx_tokens:
                 lex = 0.8 * lex + 0.2 * sum(weight(t) for t in ctx_tokens & s.tokens) / c_mass
             s.lex = lex
-            s_bigrams = set(pairwise(s.seq))
-            bigram = len(q_bigrams & s_bigrams) / len(q_bigrams) if q_bigrams else 0.0
+            s.bigram = len(q_bigrams & set(pairwise(s.seq))) / len(q_bigrams) if q_bigrams else 0.0
             s.lead, s.cue = _lead(s.text, question, qtype, known_names, key_words)
-            s.score = (W_DENSE * s.dense + W_LEX * s.lex + W_BIGRAM * bigram + W_CUE * s.cue
-                       + W_RANK / (1 + s.rank))
-            if s.cue == 0.0:  # offers nothing of the type asked for (no number for "how many")
-                s.score *= TYPE_MISMATCH
-            elif s.cue < 0.75:  # a value of the type, but not of the thing asked about ("two days")
-                s.score *= (1 + TYPE_MISMATCH) / 2
+            _combine(s, sim)
+        # News sentences pack several facts; a clause ("…acted as mediators for the exchange") is
+        # compared too, and the sentence keeps its best clause's similarity. Embedding is the cost
+        # of a question, so only the leading sentences' clauses are embedded: a clause can lift a
+        # sentence by at most W_DENSE × (clause − sentence similarity), which decides between
+        # leaders, not from the bottom of the list.
+        leaders = sorted(range(len(sentences)), key=lambda i: -sentences[i].score)[:CLAUSE_LEADERS]
+        clause_lists = {i: _clauses(sentences[i].text) for i in leaders}
+        flat = [c for i in leaders for c in clause_lists[i]]
+        if flat:
+            csims = self._embed(flat) @ qv.T
+            pos = 0
+            for i in leaders:
+                n = len(clause_lists[i])
+                if n:
+                    _combine(sentences[i], np.maximum(sims[i], csims[pos : pos + n].max(axis=0)))
+                pos += n
 
     def _choose(self, ranked: list[_Sentence], question: str, qtype: str) -> list[_Sentence]:
         best = ranked[0]
@@ -393,6 +391,18 @@ def _simple_tokens(text: str) -> list[str]:
 
 def _content(tokens: list[str]) -> set[str]:
     return {t for t in tokens if t not in _GENERIC and len(t) > 1}
+
+
+def _combine(s: _Sentence, sim: np.ndarray) -> None:
+    """The sentence's score from its similarity to the probes (question, and the condensed query
+    of a follow-up) and its already computed lexical, bigram and answer-type evidence."""
+    s.dense = float(sim[0]) if len(sim) == 1 else float(0.7 * sim[0] + 0.3 * sim[1])
+    s.score = (W_DENSE * s.dense + W_LEX * s.lex + W_BIGRAM * s.bigram + W_CUE * s.cue
+               + W_RANK / (1 + s.rank))
+    if s.cue == 0.0:  # offers nothing of the type asked for (no number for "how many")
+        s.score *= TYPE_MISMATCH
+    elif s.cue < 0.75:  # a value of the type, but not of the thing asked about ("two days")
+        s.score *= (1 + TYPE_MISMATCH) / 2
 
 
 _CLAUSE_SPLIT = re.compile(r",\s+|;\s+|\s+[—–-]\s+|:\s+")

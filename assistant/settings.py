@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     )
 
     # -- ingest ------------------------------------------------------------------------------
-    embedder: Literal["minilm", "hash"] = "minilm"
+    embedder: Literal["minilm", "minilm-torch", "hash"] = "minilm"
+    model_cache: Path | None = None  # ONNX copies of the model; default <project>/data/models
     max_file_bytes: int = 5_000_000
     chunk_tokens: int = 160
     embed_batch_size: int = 64

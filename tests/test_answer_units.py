@@ -88,3 +88,34 @@ def test_demonyms_of_places_in_the_articles_are_not_unknown_names():
 def test_count_of_the_noun_asked_beats_a_related_count():
     s = "Each country exchanged 390 individuals, 270 military personnel and 120 civilians at the border."
     assert _lead(s, "How many civilians were exchanged there?", "number", set())[0] == "120"
+
+
+def test_only_the_leading_sentences_have_their_clauses_embedded(hash_embedder):
+    """Embedding is a question's cost: every candidate sentence once, clauses only for the leaders."""
+    from assistant.answer import CLAUSE_LEADERS, ExtractiveAnswerer
+    from assistant.types import Passage
+
+    embedded: list[str] = []
+
+    class Counting:
+        name, dim, window = hash_embedder.name, hash_embedder.dim, hash_embedder.window
+
+        def count_window_tokens(self, text):
+            return hash_embedder.count_window_tokens(text)
+
+        def embed(self, texts, batch_size=64):
+            embedded.extend(texts)
+            return hash_embedder.embed(texts, batch_size)
+
+    sentences = [f"Officials in port city {i}, who spoke on Tuesday about the strike, said that wages, prices "
+                 f"and rents had all risen by {i + 2} percent this year." for i in range(20)]
+    text = " ".join(sentences)
+    passage = Passage(doc_id="d", file_name="sample.txt", chunk_id="d:0", start=0, end=len(text), text=text,
+                      score=1.0)
+    answer = ExtractiveAnswerer(Counting()).answer("Why did wages rise in the port city?", [passage])
+    assert not answer.abstained and answer.citations
+    all_clauses = {c for s in sentences for c in _clauses(s)}
+    embedded_clauses = [t for t in embedded if t in all_clauses]
+    assert len(embedded) == len(set(embedded))  # nothing embedded twice
+    assert set(sentences) <= set(embedded)
+    assert 0 < len(embedded_clauses) <= CLAUSE_LEADERS * max(len(_clauses(s)) for s in sentences) < len(all_clauses)
