@@ -75,6 +75,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     report = assistant.ingestor.ingest_paths([Path(p) for p in args.paths], prune=args.prune,
                                              max_bytes=settings.max_file_bytes)
     assistant.retriever.invalidate()
+    # Build and persist the BM25 index now, so `ask`/`serve` load it instead of the first question.
+    assistant.retriever.warm()
     print(json.dumps(report.as_dict(), indent=2) if args.json else report.summary())
     return 0 if report.ok else 1
 

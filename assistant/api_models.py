@@ -120,6 +120,9 @@ class Readiness(BaseModel):
     ready: bool
     store: bool
     model: str
+    lexical_index_loaded: bool = Field(
+        default=False, description="the BM25 index is in memory; until then the first question builds or loads it "
+        "(loaded in the background at start-up; a write unloads it)")
 
 
 # -- /v1 (OpenAI-compatible) -------------------------------------------------------------------

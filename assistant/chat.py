@@ -194,7 +194,8 @@ class Assistant:
 
     def ready(self) -> dict[str, Any]:
         store_ok = self.store.heartbeat()
-        return {"ready": store_ok, "store": store_ok, "model": self.embedder.name}
+        return {"ready": store_ok, "store": store_ok, "model": self.embedder.name,
+                "lexical_index_loaded": self.retriever.loaded}
 
 
 def _short(e: Exception) -> str:

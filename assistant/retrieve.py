@@ -92,6 +92,11 @@ class Retriever:
         question does not pay for it."""
         self._current()
 
+    @property
+    def loaded(self) -> bool:
+        """The BM25 index is in memory (the next question will not build or load it)."""
+        return self._index is not None
+
     def invalidate(self) -> None:
         with self._lock:
             self._index = None

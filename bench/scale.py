@@ -471,6 +471,8 @@ def main(argv: list[str] | None = None) -> int:
         "ingest_note": "ingest chunks/s exclude the model; *_est = 1/(1/pipeline + 1/raw model)",
         "baseline": ("assistant.baseline.BaselinePipeline (VectorStoreIndex + ChromaVectorStore, SentenceSplitter 160),"
                      f" built up to {args.baseline_max} chunks"),
+        "embedder": "all-MiniLM-L6-v2 run by onnxruntime (MiniLMEmbedder default backend), batches of 64 at ingest, "
+                    "16 in the answerer",
         "queries": args.queries, "k": args.k, "command": "python bench/scale.py " + " ".join(argv),
     }
     results: list[dict[str, Any]] = []

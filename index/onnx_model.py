@@ -18,7 +18,6 @@ seconds, done once per cache directory.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -29,6 +28,8 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+
+from index.embeddings import sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +49,6 @@ _PROBES = (
 
 class OnnxModelError(RuntimeError):
     """The ONNX copy could not be produced or failed its check."""
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def mean_pool(hidden: NDArray[np.float32], mask: NDArray[Any]) -> NDArray[np.float32]:
@@ -105,9 +98,12 @@ def prepare(model_dir: Path, weights_sha256: str, cache_dir: Path, variant: Vari
                 f"The {variant} ONNX copy of the embedding model disagrees with the original: minimum cosine "
                 f"{cos:.5f} < {MIN_COSINE[variant]} on the probe texts. Use NEWSDESK_EMBEDDER=minilm-torch."
             )
+        staged_record = Path(tmp) / record.name
+        staged_record.write_text(json.dumps({"variant": variant, "weights_sha256": weights_sha256,
+                                             "onnx_sha256": sha256_of(staged), "probe_cosine_min": round(cos, 6)},
+                                            indent=1))
         os.replace(staged, path)
-    record.write_text(json.dumps({"variant": variant, "weights_sha256": weights_sha256,
-                                  "onnx_sha256": _sha256(path), "probe_cosine_min": round(cos, 6)}, indent=1))
+        os.replace(staged_record, record)
     return path
 
 
@@ -120,7 +116,7 @@ def _valid(path: Path, record: Path, weights_sha256: str) -> bool:
         return False
     if meta.get("weights_sha256") != weights_sha256:
         return False
-    if meta.get("onnx_sha256") != _sha256(path):
+    if meta.get("onnx_sha256") != sha256_of(path):
         log.warning("%s does not match its record (%s): producing it again", path, record)
         return False
     return True

@@ -104,6 +104,8 @@ def test_health_and_readiness(http, assistant, monkeypatch):
     assert http.get("/healthz").json() == {"status": "ok"}
     r = http.get("/readyz")
     assert r.status_code == 200 and r.json()["ready"] is True and r.json()["model"] == assistant.embedder.name
+    assistant.retriever.warm()
+    assert http.get("/readyz").json()["lexical_index_loaded"] is True
     monkeypatch.setattr(assistant.store, "heartbeat", lambda: False)
     r = http.get("/readyz")
     assert r.status_code == 503

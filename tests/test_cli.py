@@ -16,6 +16,8 @@ def test_ingest_and_ask_json(tmp_path, monkeypatch, capsys):
     shutil.copytree(SAMPLES, corpus)
     assert app.main(["ingest", str(corpus), "--store", str(store)]) == 0
     assert "added 5" in capsys.readouterr().out
+    # ingest leaves the BM25 index built and saved: `ask` loads it instead of building it
+    assert list((store / "bm25").glob("*/table.json"))
     (corpus / "broken.jsonl").write_text('{"text": "A fine sample record."}\n{oops\n', encoding="utf-8")
     assert app.main(["ingest", str(corpus), "--store", str(store)]) == 1  # something was skipped
     out = capsys.readouterr().out
