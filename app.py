@@ -116,7 +116,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     assistant = build_assistant(settings)
-    if not assistant.list_documents() and settings.samples_dir.is_dir():
+    if assistant.store.is_empty() and settings.samples_dir.is_dir():
         report = assistant.ingestor.ingest_paths([settings.samples_dir])
         assistant.retriever.invalidate()
         print(f"first run: indexed the sample articles ({report.summary().splitlines()[0]})")

@@ -41,6 +41,8 @@ EXAMPLES = [
     "What happened in the most recent exchange?",
 ]
 DOC_HEADERS = ["Title", "Date", "Source", "Chunks", "File", "ID"]
+# A browser table of tens of thousands of rows is slow to send and useless to scroll: the newest only.
+UI_MAX_DOCS = 1000
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~$])")
 _MARKER_MD = re.compile(r"\\\[(\d+)\\\]")
 _BOLD_MD = re.compile(r"\\\*\\\*(.+?)\\\*\\\*")  # the answerer's own **bold** stays bold
@@ -225,14 +227,21 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
     """The whole page: Chat tab (chat, sources, article panel, controls) and Documents tab."""
 
     def doc_rows() -> list[list[Any]]:
-        return [[d.title, d.date, d.source, d.n_chunks, d.file_name, d.doc_id] for d in assistant.list_documents()]
+        return [[d.title, d.date, d.source, d.n_chunks, d.file_name, d.doc_id]
+                for d in assistant.list_documents()[:UI_MAX_DOCS]]
+
+    def doc_label() -> str:
+        n = len(assistant.list_documents())
+        if n <= UI_MAX_DOCS:
+            return f"Indexed documents ({n:,})"
+        return f"Indexed documents: the newest {UI_MAX_DOCS:,} of {n:,} (GET /api/documents pages through all)"
 
     def doc_choices() -> list[tuple[str, str]]:
         return [(f"{d.title or d.file_name} ({d.date or 'no date'}, {d.file_name})", d.doc_id)
-                for d in assistant.list_documents()]
+                for d in assistant.list_documents()[:UI_MAX_DOCS]]
 
     def refreshed() -> tuple[Any, Any, Any]:
-        return (gr.update(value=doc_rows()), gr.update(choices=doc_choices(), value=None),
+        return (gr.update(value=doc_rows(), label=doc_label()), gr.update(choices=doc_choices(), value=None),
                 gr.update(choices=assistant.sources()))
 
     # -- chat ------------------------------------------------------------------------------
@@ -396,7 +405,7 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 upload_btn = gr.Button("Add to index", variant="primary", elem_id="nd-upload")
                 doc_status = gr.HTML("", elem_id="nd-doc-status")
                 table = gr.Dataframe(value=doc_rows(), headers=DOC_HEADERS, interactive=False, wrap=True,
-                                     label="Indexed documents", elem_id="nd-docs", datatype="str",
+                                     label=doc_label(), elem_id="nd-docs", datatype="str",
                                      column_widths=["38%", "11%", "15%", "8%", "16%", "12%"], max_height=420,
                                      show_search="search")
                 with gr.Row():

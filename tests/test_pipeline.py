@@ -117,6 +117,12 @@ def test_writes_respect_the_max_batch_size(tmp_path):
     store.chunks.upsert = spy  # type: ignore[method-assign]
     ing.ingest_paths([_corpus(tmp_path)])
     assert calls and max(calls) <= 3
+    # reads page too: a page size that does not divide the counts still lists everything once
+    n_docs, n_chunks = len(store.list_documents()), store.count_chunks()
+    store._read_page = 2
+    assert len(store.list_documents()) == n_docs > 2
+    ids = [h.chunk_id for h in store.iter_chunks()]
+    assert len(ids) == len(set(ids)) == n_chunks > 2
 
 
 def test_refuses_to_mix_embedding_models(tmp_path):
