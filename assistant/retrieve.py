@@ -5,11 +5,14 @@ BM25 index: built from the store's chunks (streamed page by page), saved under `
 (bm25s' own format, loaded memory-mapped), and rebuilt only when the set of documents changes
 (`invalidate()` after writes; another process's writes are noticed within `recheck_seconds`).
 Only a compact per-chunk table (id, doc, date, source) stays in memory; chunk texts are fetched
-from Chroma for the few hits returned.
+from Chroma for the few hits returned. The table and the document facts (complete documents,
+publication dates, title/publisher words) are saved with the BM25 files, so a saved version loads
+without reading the store.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import threading
@@ -28,6 +31,7 @@ from index.embeddings import Embedder
 from index.store import ChromaStore, ChunkHit, date_ord
 
 RRF_K = 60
+TABLE_FORMAT = 2  # of the saved chunk table (cache_dir/<version>/table.json)
 
 
 @lru_cache(maxsize=1)
@@ -117,6 +121,10 @@ class Retriever:
             return self._index
 
     def _build(self, version: str) -> _Index:
+        cached = self._cache_path(version)
+        if cached is not None and (cached / "table.json").is_file():
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                return self._load(version, cached)
         import bm25s
 
         docs = self.store.list_documents()
@@ -126,52 +134,60 @@ class Retriever:
         dates: list[int] = []
         sources: list[str] = []
         texts: list[str] = []
-        cached = self._cache_path(version)
-        have_cache = cached is not None and (cached / "table.json").is_file()
-        for hit in self.store.iter_chunks(with_text=not have_cache):
+        for hit in self.store.iter_chunks(with_text=True):
             if hit.metadata.get("doc_id") not in complete:
                 continue
             ids.append(hit.chunk_id)
             doc_ids.append(str(hit.metadata.get("doc_id")))
             dates.append(int(hit.metadata.get("date_ord", 0) or 0))
             sources.append(str(hit.metadata.get("source", "")))
-            if not have_cache:
-                texts.append(hit.text)
+            texts.append(hit.text)
         bm25: Any = None
-        if have_cache and cached is not None:
-            table = json.loads((cached / "table.json").read_text())
-            if table == ids:
-                bm25 = bm25s.BM25.load(str(cached), mmap=True)
-            else:  # cache does not match the store's order: rebuild from texts
-                texts = [h.text for h in self.store.get_chunks(ids)]
-                have_cache = False
-        if bm25 is None and ids:
+        if ids:
             bm25 = bm25s.BM25()
             bm25.index(self.lexicon.tokenize_many(texts), show_progress=False)
-            if cached is not None:
-                self._save(bm25, ids, cached)
+        meta_vocab = sorted({t for toks in self.lexicon.tokenize_many([f"{d.title} {d.source}" for d in docs])
+                             for t in toks}) if docs else []
+        table = {"format": TABLE_FORMAT, "ids": ids, "doc_ids": doc_ids, "dates": dates, "sources": sources, "complete": sorted(complete),
+                 "article_dates": sorted({d.date for d in docs}), "meta_vocab": meta_vocab}
+        if cached is not None and bm25 is not None:
+            self._save(bm25, table, cached)
+        return self._index_from(version, bm25, table)
+
+    def _load(self, version: str, cached: Path) -> _Index:
+        """The saved index of this store version: BM25 memory-mapped and the chunk table, without
+        reading anything from Chroma (at 100k chunks: under a second instead of ~15 s)."""
+        import bm25s
+
+        table = json.loads((cached / "table.json").read_text(encoding="utf-8"))
+        if not isinstance(table, dict) or table.get("format") != TABLE_FORMAT:
+            raise ValueError(f"{cached}: saved by another version of Newsdesk")
+        return self._index_from(version, bm25s.BM25.load(str(cached), mmap=True), table)
+
+    def _index_from(self, version: str, bm25: Any, table: dict[str, Any]) -> _Index:
         df: dict[str, int] = {}
         if bm25 is not None:
             indptr = np.asarray(bm25.scores["indptr"])
             for token, tid in bm25.vocab_dict.items():
                 if token:
                     df[token] = int(indptr[tid + 1] - indptr[tid])
-        meta_vocab = frozenset(t for toks in self.lexicon.tokenize_many(
-            [f"{d.title} {d.source}" for d in docs]) for t in toks) if docs else frozenset()
-        return _Index(version, bm25, ids, np.array(doc_ids, dtype=object), np.array(dates, dtype=np.int64),
-                      np.array(sources, dtype=object), complete, sorted({d.date for d in docs}), df, time.monotonic(),
-                      meta_vocab)
+        return _Index(version, bm25, list(table["ids"]), np.array(table["doc_ids"], dtype=object),
+                      np.array(table["dates"], dtype=np.int64), np.array(table["sources"], dtype=object),
+                      set(table["complete"]), list(table["article_dates"]), df, time.monotonic(),
+                      frozenset(table["meta_vocab"]))
 
     def _cache_path(self, version: str) -> Path | None:
         return None if self.cache_dir is None else self.cache_dir / version
 
-    def _save(self, bm25: Any, ids: list[str], path: Path) -> None:
+    def _save(self, bm25: Any, table: dict[str, Any], path: Path) -> None:
+        """Write the index for `path`'s version next to the store, replacing older versions; the
+        directory appears complete or not at all (written under a temporary name, then renamed)."""
         assert self.cache_dir is not None
         tmp = path.with_name(path.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True, exist_ok=True)
         bm25.save(str(tmp))
-        (tmp / "table.json").write_text(json.dumps(ids))
+        (tmp / "table.json").write_text(json.dumps(table), encoding="utf-8")
         for old in self.cache_dir.iterdir():  # keep only the current version
             if old != tmp:
                 shutil.rmtree(old, ignore_errors=True)

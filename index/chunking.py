@@ -54,6 +54,9 @@ def count_tokens(text: str) -> int:
     return len(_encoding().encode(text, disallowed_special=()))
 
 
+# Below this many word pieces under the window a run of sentences is taken by its summed count.
+WINDOW_MARGIN = 8
+
 _LINE = re.compile(r"[^\n]+")
 
 
@@ -114,11 +117,16 @@ class Chunker:
                 units.append(span)
             else:
                 units.extend(_split_long(text, span, self.fits))
+        # Word pieces of each unit without [CLS]/[SEP]. WordPiece never joins across white space, so
+        # a run of units has the sum of theirs (+2): the model's tokenizer, the costly part of
+        # chunking, then runs once per sentence instead of once per candidate chunk, and exactly
+        # only when the sum comes near the window.
+        pieces = [self.window_counter(text[u.start : u.end]) - 2 for u in units] if self.window_counter else []
         chunks: list[Chunk] = []
         i = 0
         while i < len(units):
             j = i + 1
-            while j < len(units) and self.fits(text[units[i].start : units[j].end]):
+            while j < len(units) and self._run_fits(text, units, pieces, i, j):
                 j += 1
             start, end = units[i].start, units[j - 1].end
             chunks.append(Chunk(len(chunks), start, end, text[start:end]))
@@ -127,3 +135,14 @@ class Chunker:
             # Overlap by one sentence, unless the chunk was a single unit (no progress otherwise).
             i = j - 1 if self.overlap and j - 1 > i else j
         return chunks
+
+    def _run_fits(self, text: str, units: list[Span], pieces: list[int], i: int, j: int) -> bool:
+        """Units i..j (inclusive) fit in one chunk."""
+        run = text[units[i].start : units[j].end]
+        if count_tokens(run) > self.max_tokens:
+            return False
+        if self.window_counter is None:
+            return True
+        if sum(pieces[i : j + 1]) + 2 <= self.window - WINDOW_MARGIN:
+            return True
+        return self.window_counter(run) <= self.window

@@ -12,6 +12,7 @@ Vectors are L2-normalized, so the inner product is the cosine similarity.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from itertools import pairwise
@@ -103,7 +104,8 @@ class MiniLMEmbedder:
         from index import onnx_model
 
         self._tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        self.window = 256  # sentence_bert_config.json: max_seq_length
+        config = json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8"))
+        self.window = int(config.get("max_seq_length") or 256)  # what sentence-transformers truncates at
         variant: onnx_model.Variant = "int8" if backend == "onnx-int8" else "fp32"
         onnx_path = onnx_model.prepare(path, expected_sha256, cache_dir or default_model_cache(), variant,
                                        self._tokenizer, self.window)

@@ -88,7 +88,13 @@ def prepare(model_dir: Path, weights_sha256: str, cache_dir: Path, variant: Vari
     with tempfile.TemporaryDirectory(dir=cache_dir) as tmp:
         staged = Path(tmp) / path.name
         if variant == "fp32":
-            _export(model_dir, staged, tokenizer)
+            try:
+                _export(model_dir, staged, tokenizer)
+            except Exception as e:  # e.g. the `onnx` package missing from a hand-made environment
+                raise OnnxModelError(
+                    f"Could not export the embedding model to ONNX ({type(e).__name__}: {e}). Run `make setup`, "
+                    "or use NEWSDESK_EMBEDDER=minilm-torch."
+                ) from e
         else:
             source = prepare(model_dir, weights_sha256, cache_dir, "fp32", tokenizer, window)
             _quantize(source, staged)

@@ -15,9 +15,12 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+from numpy.typing import NDArray
 from tqdm import tqdm
 
 from index.chunking import Chunker
@@ -198,20 +201,43 @@ class Ingestor:
             planned.append((doc, pieces))
             total += len(pieces)
         bar = tqdm(total=total, unit="chunk", desc="embedding", disable=not self.progress or total == 0)
-        group: list[tuple[Document, list[tuple[int, int, str]]]] = []
+        groups: list[list[tuple[Document, list[tuple[int, int, str]]]]] = [[]]
         size = 0
         for item in planned:
-            group.append(item)
-            size += len(item[1])
             if size >= self.group_chunks:
-                self._write_group(group, report, bar)
-                group, size = [], 0
-        if group:
-            self._write_group(group, report, bar)
+                groups.append([])
+                size = 0
+            groups[-1].append(item)
+            size += len(item[1])
+        # The model embeds group k+1 while one writer thread stores group k (registry `pending`,
+        # chunks, `complete`, in that order, one group at a time), so Chroma's writes (network
+        # round trips with a Chroma server) overlap the model instead of adding to it. On 2 local
+        # cores both compete for CPU and the gain is within noise (bench/ingest.py). A failed
+        # write surfaces here before the next one is queued.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chroma-writer") as writer:
+            pending: Future[None] | None = None
+            for group in groups:
+                if not group:
+                    continue
+                records, batch, texts = self._prepare_group(group)
+                vectors = self.embedder.embed(batch.texts, batch_size=self.batch_size)
+                bar.update(len(batch.ids))
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(self._store_group, records, texts, batch, vectors, report)
+            if pending is not None:
+                pending.result()
         bar.close()
 
-    def _write_group(self, group: list[tuple[Document, list[tuple[int, int, str]]]],
-                     report: IngestReport, bar: tqdm) -> None:
+    def _store_group(self, records: list[DocRecord], texts: list[str], batch: ChunkBatch,
+                     vectors: NDArray[np.float32], report: IngestReport) -> None:
+        self.store.put_documents(records, texts)
+        self.store.upsert_chunks(batch, vectors)
+        self.store.set_states(records, "complete")
+        report.chunks_written += len(batch.ids)
+
+    def _prepare_group(self, group: list[tuple[Document, list[tuple[int, int, str]]]]
+                       ) -> tuple[list[DocRecord], ChunkBatch, list[str]]:
         batch = ChunkBatch()
         records: list[DocRecord] = []
         for doc, pieces in group:
@@ -229,9 +255,4 @@ class Ingestor:
                     "date_ord": date_ord(doc.date), "source": doc.source, "url": doc.url,
                     "start": start, "end": end, "chunk_index": i,
                 })
-        self.store.put_documents(records, [doc.text for doc, _ in group])
-        vectors = self.embedder.embed(batch.texts, batch_size=self.batch_size)
-        bar.update(len(batch.ids))
-        self.store.upsert_chunks(batch, vectors)
-        self.store.set_states(records, "complete")
-        report.chunks_written += len(batch.ids)
+        return records, batch, [doc.text for doc, _ in group]

@@ -74,3 +74,12 @@ def test_a_copy_that_disagrees_with_the_original_is_refused(tmp_path, monkeypatc
 def test_unknown_embedder_names_the_choices():
     with pytest.raises(ValueError, match="minilm, minilm-torch, hash"):
         make_embedder("bert")
+
+
+def test_a_failed_export_says_what_to_do(tmp_path, monkeypatch, minilm):
+    def broken(model_dir, out, tok):
+        raise ModuleNotFoundError("No module named 'onnx'")
+
+    monkeypatch.setattr(onnx_model, "_export", broken)
+    with pytest.raises(onnx_model.OnnxModelError, match=r"make setup.*minilm-torch"):
+        MiniLMEmbedder(cache_dir=tmp_path / "models")
