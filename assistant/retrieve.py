@@ -134,7 +134,7 @@ class Retriever:
         dates: list[int] = []
         sources: list[str] = []
         texts: list[str] = []
-        for hit in self.store.iter_chunks(with_text=True):
+        for hit in self.store.iter_chunks():
             if hit.metadata.get("doc_id") not in complete:
                 continue
             ids.append(hit.chunk_id)

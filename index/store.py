@@ -306,16 +306,13 @@ class ChromaStore:
         }
         return [by_id[i] for i in ids if i in by_id]
 
-    def iter_chunks(self, batch_size: int | None = None, with_text: bool = True) -> Iterator[ChunkHit]:
-        """Every chunk (metadata, and text unless `with_text=False`), page by page; memory stays
-        bounded by one page."""
+    def iter_chunks(self, batch_size: int | None = None) -> Iterator[ChunkHit]:
+        """Every chunk (text and metadata), page by page; memory stays bounded by one page."""
         step = batch_size or self._read_page
         offset = 0
-        include = ["documents", "metadatas"] if with_text else ["metadatas"]
         while True:
-            got = self.chunks.get(include=include, limit=step, offset=offset)
-            texts = got["documents"] if with_text else [""] * len(got["ids"])
-            for cid, text, meta in zip(got["ids"], texts, got["metadatas"], strict=True):
+            got = self.chunks.get(include=["documents", "metadatas"], limit=step, offset=offset)
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 yield ChunkHit(cid, text, dict(meta), 0.0)
             if len(got["ids"]) < step:
                 return
