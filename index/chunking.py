@@ -111,17 +111,22 @@ class Chunker:
         return self.window_counter is None or self.window_counter(text) <= self.window
 
     def chunk(self, text: str) -> list[Chunk]:
+        # Units are sentences, or pieces of one too long for a chunk, each with its word pieces
+        # without [CLS]/[SEP]. WordPiece never joins across white space, so a run of units has the
+        # sum of theirs (+2): the model's tokenizer, the costly part of chunking, runs once per
+        # sentence instead of once per candidate chunk, and exactly only near the window.
         units: list[Span] = []
+        pieces: list[int] = []
         for span in sentence_spans(text):
-            if self.fits(text[span.start : span.end]):
+            sentence = text[span.start : span.end]
+            n = self.window_counter(sentence) if self.window_counter else 2
+            if count_tokens(sentence) <= self.max_tokens and n <= self.window:
                 units.append(span)
-            else:
-                units.extend(_split_long(text, span, self.fits))
-        # Word pieces of each unit without [CLS]/[SEP]. WordPiece never joins across white space, so
-        # a run of units has the sum of theirs (+2): the model's tokenizer, the costly part of
-        # chunking, then runs once per sentence instead of once per candidate chunk, and exactly
-        # only when the sum comes near the window.
-        pieces = [self.window_counter(text[u.start : u.end]) - 2 for u in units] if self.window_counter else []
+                pieces.append(n - 2)
+                continue
+            for part in _split_long(text, span, self.fits):
+                units.append(part)
+                pieces.append(self.window_counter(text[part.start : part.end]) - 2 if self.window_counter else 0)
         chunks: list[Chunk] = []
         i = 0
         while i < len(units):
