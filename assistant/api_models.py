@@ -122,7 +122,7 @@ class Readiness(BaseModel):
     model: str
     lexical_index_loaded: bool = Field(
         default=False, description="the BM25 index is in memory; until then the first question builds or loads it "
-        "(loaded in the background at start-up; a write unloads it)")
+        "(loaded in the background at start-up, rebuilt in the background after a write)")
 
 
 # -- /v1 (OpenAI-compatible) -------------------------------------------------------------------

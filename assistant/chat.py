@@ -175,13 +175,13 @@ class Assistant:
     def ingest_upload(self, name: str, raw: bytes, max_bytes: int = 5_000_000) -> IngestReport:
         with self._write_lock:
             report = self.ingestor.ingest_upload(name, raw, max_bytes=max_bytes)
-            self.retriever.invalidate()
+            self.retriever.refresh_in_background()
         return report
 
     def delete_document(self, doc_id: str) -> bool:
         with self._write_lock:
             existed = self.store.delete_document(doc_id)
-            self.retriever.invalidate()
+            self.retriever.refresh_in_background()
         return existed
 
     def list_documents(self) -> list[DocRecord]:

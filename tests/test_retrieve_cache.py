@@ -47,3 +47,39 @@ def test_a_write_makes_a_new_version(sample_assistant):
     assert a.retriever.in_corpus("zeppelin")
     after = {p.name for p in a.retriever.cache_dir.iterdir()}
     assert after and after != before  # only the current version is kept
+
+
+ZEPPELIN = b"SAMPLE ARTICLE. A zeppelin museum opened in the old hangar on Friday."
+
+
+def test_an_upload_rebuilds_the_index_in_the_background(sample_assistant, monkeypatch):
+    import time
+
+    a = sample_assistant
+    a.retriever.retrieve(QUESTION)
+    assert a.retriever.loaded
+    a.ingest_upload("zeppelin.txt", ZEPPELIN)
+    deadline = time.monotonic() + 20
+    while not a.retriever.loaded and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert a.retriever.loaded  # rebuilt without a question asking for it
+    monkeypatch.setattr(a.store, "iter_chunks", _boom)
+    assert a.retriever.in_corpus("zeppelin")
+
+
+def test_a_write_during_a_build_is_not_lost(sample_assistant):
+    a = sample_assistant
+    r = a.retriever
+    real_build = r._build
+
+    def build_then_someone_writes(version):
+        idx = real_build(version)
+        r._build = real_build  # once
+        a.ingestor.ingest_upload("zeppelin.txt", ZEPPELIN)  # lands while this build finishes
+        r.invalidate()
+        return idx
+
+    r.invalidate()
+    r._build = build_then_someone_writes
+    assert not r.in_corpus("zeppelin")  # the build that started before the write
+    assert r.in_corpus("zeppelin")  # the next question sees the write at once, not after recheck_seconds
