@@ -105,7 +105,7 @@ class Retriever:
         self._current()
 
     def refresh_in_background(self) -> None:
-        """After a write: drop the index and rebuild it in a background thread, so the next
+        """After a write: mark the index stale and rebuild it in a background thread, so the next
         question finds it ready, or waits only for the rest of the rebuild (~23 s at 100k chunks
         in total). Writes in quick succession queue at most one more rebuild."""
         self.invalidate()
@@ -133,9 +133,9 @@ class Retriever:
         changed), also when a build that started before the write is still running."""
         self._writes_now = next(self._writes)
 
-    def _fresh(self, idx: _Index | None) -> bool:
-        return (idx is not None and idx.writes_seen == self._writes_now
-                and time.monotonic() - idx.built_at < self.recheck_seconds)
+    def _fresh(self, idx: _Index) -> bool:
+        """No write since `idx` was checked against the store, and checked recently."""
+        return idx.writes_seen == self._writes_now and time.monotonic() - idx.built_at < self.recheck_seconds
 
     def _current(self) -> _Index:
         idx = self._index
@@ -182,8 +182,9 @@ class Retriever:
             bm25.index(self.lexicon.tokenize_many(texts), show_progress=False)
         meta_vocab = sorted({t for toks in self.lexicon.tokenize_many([f"{d.title} {d.source}" for d in docs])
                              for t in toks}) if docs else []
-        table = {"format": TABLE_FORMAT, "ids": ids, "doc_ids": doc_ids, "dates": dates, "sources": sources, "complete": sorted(complete),
-                 "article_dates": sorted({d.date for d in docs}), "meta_vocab": meta_vocab}
+        table = {"format": TABLE_FORMAT, "ids": ids, "doc_ids": doc_ids, "dates": dates, "sources": sources,
+                 "complete": sorted(complete), "article_dates": sorted({d.date for d in docs}),
+                 "meta_vocab": meta_vocab}
         if cached is not None and bm25 is not None:
             self._save(bm25, table, cached)
         return self._index_from(version, bm25, table)
