@@ -90,30 +90,26 @@ class MiniLMEmbedder:
         verify_weights(path, expected_sha256)
         self.backend = backend
         self.name = MINILM_NAME if backend != "onnx-int8" else f"{MINILM_NAME}+onnx-int8"
+        from index import onnx_model
+
+        config = json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8"))
+        self.window = int(config.get("max_seq_length") or 256)  # what sentence-transformers truncates at
+        self._encoder, self._counter = onnx_model.load_tokenizers(path, self.window)
         if backend == "torch":
             import torch
             from sentence_transformers import SentenceTransformer
 
             torch.set_num_threads(max(1, torch.get_num_threads()))
             self._model: Any = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-            self.window = int(self._model.max_seq_length or 256)  # 256 for this model
-            self._tokenizer: Any = self._model.tokenizer
             return
-        from transformers import AutoTokenizer
-
-        from index import onnx_model
-
-        self._tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        config = json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8"))
-        self.window = int(config.get("max_seq_length") or 256)  # what sentence-transformers truncates at
         variant: onnx_model.Variant = "int8" if backend == "onnx-int8" else "fp32"
         onnx_path = onnx_model.prepare(path, expected_sha256, cache_dir or default_model_cache(), variant,
-                                       self._tokenizer, self.window)
+                                       self._encoder)
         self._session = onnx_model.session(onnx_path)
 
     def count_window_tokens(self, text: str) -> int:
-        """Word pieces including [CLS]/[SEP], as the model sees them."""
-        return len(self._tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+        """Word pieces including [CLS]/[SEP], as the model sees them (never truncated)."""
+        return len(self._counter.encode(text).ids)
 
     def embed(self, texts: Sequence[str], batch_size: int = 64) -> NDArray[np.float32]:
         if not texts:
@@ -130,7 +126,7 @@ class MiniLMEmbedder:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for b in range(0, len(order), batch_size):
             idx = order[b : b + batch_size]
-            out[idx] = onnx_model.run(self._session, self._tokenizer, [texts[i] for i in idx], self.window)
+            out[idx] = onnx_model.run(self._session, self._encoder, [texts[i] for i in idx])
         return out
 
 

@@ -70,14 +70,38 @@ def session(path: Path) -> Any:
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
-def run(sess: Any, tokenizer: Any, texts: list[str], window: int) -> NDArray[np.float32]:
-    enc = tokenizer(texts, padding=True, truncation=True, max_length=window, return_tensors="np")
-    hidden = sess.run(None, {k: enc[k].astype(np.int64) for k in INPUTS})[0]
-    return mean_pool(hidden, enc["attention_mask"])
+def load_tokenizers(model_dir: Path, window: int) -> tuple[Any, Any]:
+    """(encoder, counter) from the model's `tokenizer.json`: the encoder truncates at `window` and
+    pads each batch to its longest text, the counter does neither. Each is configured once and never
+    again, so threads can share them. (The transformers wrapper re-configures its one tokenizer on
+    every call: a word-piece count racing an embedding call came back truncated at 256.)"""
+    from tokenizers import Tokenizer
+
+    encoder = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    encoder.enable_truncation(max_length=window)
+    encoder.enable_padding(pad_id=encoder.token_to_id("[PAD]") or 0, pad_token="[PAD]")
+    counter = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    counter.no_truncation()
+    counter.no_padding()
+    return encoder, counter
 
 
-def prepare(model_dir: Path, weights_sha256: str, cache_dir: Path, variant: Variant,
-            tokenizer: Any, window: int) -> Path:
+def encode(encoder: Any, texts: list[str]) -> dict[str, NDArray[np.int64]]:
+    """The model's three inputs for a batch of texts."""
+    encs = encoder.encode_batch(texts)
+    return {"input_ids": np.array([e.ids for e in encs], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encs], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encs], dtype=np.int64)}
+
+
+def run(sess: Any, encoder: Any, texts: list[str]) -> NDArray[np.float32]:
+    """Pooled, normalized vectors of `texts` (one batch)."""
+    inputs = encode(encoder, texts)
+    hidden = sess.run(None, inputs)[0]
+    return mean_pool(hidden, inputs["attention_mask"])
+
+
+def prepare(model_dir: Path, weights_sha256: str, cache_dir: Path, variant: Variant, encoder: Any) -> Path:
     """Path of the checked ONNX file for `variant`, produced into `cache_dir` when missing or stale."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     path = cache_dir / f"all-minilm-l6-v2-{weights_sha256[:12]}-{variant}.onnx"
@@ -89,16 +113,16 @@ def prepare(model_dir: Path, weights_sha256: str, cache_dir: Path, variant: Vari
         staged = Path(tmp) / path.name
         if variant == "fp32":
             try:
-                _export(model_dir, staged, tokenizer)
+                _export(model_dir, staged, encoder)
             except Exception as e:  # e.g. the `onnx` package missing from a hand-made environment
                 raise OnnxModelError(
                     f"Could not export the embedding model to ONNX ({type(e).__name__}: {e}). Run `make setup`, "
                     "or use NEWSDESK_EMBEDDER=minilm-torch."
                 ) from e
         else:
-            source = prepare(model_dir, weights_sha256, cache_dir, "fp32", tokenizer, window)
+            source = prepare(model_dir, weights_sha256, cache_dir, "fp32", encoder)
             _quantize(source, staged)
-        cos = _check(model_dir, staged, tokenizer, window)
+        cos = _check(model_dir, staged, encoder)
         if cos < MIN_COSINE[variant]:
             raise OnnxModelError(
                 f"The {variant} ONNX copy of the embedding model disagrees with the original: minimum cosine "
@@ -128,7 +152,7 @@ def _valid(path: Path, record: Path, weights_sha256: str) -> bool:
     return True
 
 
-def _export(model_dir: Path, out: Path, tokenizer: Any) -> None:
+def _export(model_dir: Path, out: Path, encoder: Any) -> None:
     import torch
     from transformers import AutoModel
 
@@ -143,7 +167,7 @@ def _export(model_dir: Path, out: Path, tokenizer: Any) -> None:
             return self.bert(input_ids=input_ids, attention_mask=attention_mask,
                              token_type_ids=token_type_ids).last_hidden_state
 
-    sample = tokenizer(["an example sentence"], return_tensors="pt")
+    sample = {k: torch.from_numpy(v) for k, v in encode(encoder, ["an example sentence"]).items()}
     axes = {0: "batch", 1: "seq"}
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer notes
@@ -163,14 +187,15 @@ def _quantize(source: Path, out: Path) -> None:
         logging.disable(logging.NOTSET)
 
 
-def _check(model_dir: Path, onnx_path: Path, tokenizer: Any, window: int) -> float:
+def _check(model_dir: Path, onnx_path: Path, encoder: Any) -> float:
     """Minimum cosine between the ONNX model's and torch's pooled vectors on the probe texts."""
     import torch
     from transformers import AutoModel
 
     bert = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
-    enc = tokenizer(list(_PROBES), padding=True, truncation=True, max_length=window, return_tensors="pt")
+    inputs = encode(encoder, list(_PROBES))
     with torch.no_grad():
-        ref = mean_pool(bert(**enc).last_hidden_state.numpy(), enc["attention_mask"].numpy())
-    got = run(session(onnx_path), tokenizer, list(_PROBES), window)
+        hidden = bert(**{k: torch.from_numpy(v) for k, v in inputs.items()}).last_hidden_state.numpy()
+    ref = mean_pool(hidden, inputs["attention_mask"])
+    got = run(session(onnx_path), encoder, list(_PROBES))
     return float(np.min(np.sum(ref * got, axis=1)))

@@ -83,3 +83,27 @@ def test_a_failed_export_says_what_to_do(tmp_path, monkeypatch, minilm):
     monkeypatch.setattr(onnx_model, "_export", broken)
     with pytest.raises(onnx_model.OnnxModelError, match=r"make setup.*minilm-torch"):
         MiniLMEmbedder(cache_dir=tmp_path / "models")
+
+
+def test_counting_is_never_truncated_by_a_concurrent_embedding(minilm):
+    """Counting and embedding share no tokenizer state (a count once came back capped at 256 while
+    another thread embedded: an over-long chunk would then have been accepted)."""
+    import threading
+
+    long_text = "word " * 300
+    counts: list[int] = []
+
+    def embed() -> None:
+        for _ in range(150):
+            minilm.embed([TEXTS[1]] * 8, batch_size=4)
+
+    def count() -> None:
+        for _ in range(3000):
+            counts.append(minilm.count_window_tokens(long_text))
+
+    threads = [threading.Thread(target=f) for f in (embed, embed, count, count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(counts) == 6000 and set(counts) == {302}
