@@ -31,6 +31,7 @@ from assistant.types import Answer, Filters
 if TYPE_CHECKING:
     from assistant.chat import Assistant
     from assistant.settings import Settings
+    from index.store import DocRecord
 
 log = logging.getLogger(__name__)
 
@@ -226,23 +227,23 @@ def _theme() -> gr.themes.Base:
 def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
     """The whole page: Chat tab (chat, sources, article panel, controls) and Documents tab."""
 
-    def doc_rows() -> list[list[Any]]:
-        return [[d.title, d.date, d.source, d.n_chunks, d.file_name, d.doc_id]
-                for d in assistant.list_documents()[:UI_MAX_DOCS]]
+    # Each refresh lists the documents once (a version check when nothing changed).
+    def doc_rows(docs: list[DocRecord]) -> list[list[Any]]:
+        return [[d.title, d.date, d.source, d.n_chunks, d.file_name, d.doc_id] for d in docs[:UI_MAX_DOCS]]
 
-    def doc_label() -> str:
-        n = len(assistant.list_documents())
-        if n <= UI_MAX_DOCS:
-            return f"Indexed documents ({n:,})"
-        return f"Indexed documents: the newest {UI_MAX_DOCS:,} of {n:,} (GET /api/documents pages through all)"
+    def doc_label(docs: list[DocRecord]) -> str:
+        if len(docs) <= UI_MAX_DOCS:
+            return f"Indexed documents ({len(docs):,})"
+        return f"Indexed documents: the newest {UI_MAX_DOCS:,} of {len(docs):,} (GET /api/documents pages through all)"
 
-    def doc_choices() -> list[tuple[str, str]]:
+    def doc_choices(docs: list[DocRecord]) -> list[tuple[str, str]]:
         return [(f"{d.title or d.file_name} ({d.date or 'no date'}, {d.file_name})", d.doc_id)
-                for d in assistant.list_documents()[:UI_MAX_DOCS]]
+                for d in docs[:UI_MAX_DOCS]]
 
     def refreshed() -> tuple[Any, Any, Any]:
-        return (gr.update(value=doc_rows(), label=doc_label()), gr.update(choices=doc_choices(), value=None),
-                gr.update(choices=assistant.sources()))
+        docs = assistant.list_documents()
+        return (gr.update(value=doc_rows(docs), label=doc_label(docs)),
+                gr.update(choices=doc_choices(docs), value=None), gr.update(choices=assistant.sources()))
 
     # -- chat ------------------------------------------------------------------------------
     def respond(question: str, history: list[dict[str, Any]], conv: Conversation, answers: list[Any],
@@ -404,12 +405,13 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
                                 file_types=UPLOAD_TYPES, elem_id="nd-files", type="filepath")
                 upload_btn = gr.Button("Add to index", variant="primary", elem_id="nd-upload")
                 doc_status = gr.HTML("", elem_id="nd-doc-status")
-                table = gr.Dataframe(value=doc_rows(), headers=DOC_HEADERS, interactive=False, wrap=True,
-                                     label=doc_label(), elem_id="nd-docs", datatype="str",
+                docs = assistant.list_documents()
+                table = gr.Dataframe(value=doc_rows(docs), headers=DOC_HEADERS, interactive=False, wrap=True,
+                                     label=doc_label(docs), elem_id="nd-docs", datatype="str",
                                      column_widths=["38%", "11%", "15%", "8%", "16%", "12%"], max_height=420,
                                      show_search="search")
                 with gr.Row():
-                    to_delete = gr.Dropdown(choices=doc_choices(), label="Document", elem_id="nd-delete-pick",
+                    to_delete = gr.Dropdown(choices=doc_choices(docs), label="Document", elem_id="nd-delete-pick",
                                             scale=4)
                     delete_btn = gr.Button("Delete document", variant="stop", elem_id="nd-delete", scale=1)
 

@@ -106,9 +106,20 @@ class Chunker:
         self.overlap = overlap
 
     def fits(self, text: str) -> bool:
+        return self._within(text)
+
+    def _within(self, text: str, word_pieces: int | None = None) -> bool:
+        """At most `max_tokens` tiktoken tokens and, with a window counter, at most `window` word
+        pieces (`word_pieces`: the count, when already known)."""
         if count_tokens(text) > self.max_tokens:
             return False
-        return self.window_counter is None or self.window_counter(text) <= self.window
+        if self.window_counter is None:
+            return True
+        return (self.window_counter(text) if word_pieces is None else word_pieces) <= self.window
+
+    def _inner_pieces(self, text: str) -> int:
+        """Word pieces of `text` without [CLS]/[SEP] (0 without a window counter)."""
+        return self.window_counter(text) - 2 if self.window_counter else 0
 
     def chunk(self, text: str) -> list[Chunk]:
         # Units are sentences, or pieces of one too long for a chunk, each with its word pieces
@@ -119,14 +130,14 @@ class Chunker:
         pieces: list[int] = []
         for span in sentence_spans(text):
             sentence = text[span.start : span.end]
-            n = self.window_counter(sentence) if self.window_counter else 2
-            if count_tokens(sentence) <= self.max_tokens and n <= self.window:
+            n = self._inner_pieces(sentence)
+            if self._within(sentence, n + 2):
                 units.append(span)
-                pieces.append(n - 2)
+                pieces.append(n)
                 continue
             for part in _split_long(text, span, self.fits):
                 units.append(part)
-                pieces.append(self.window_counter(text[part.start : part.end]) - 2 if self.window_counter else 0)
+                pieces.append(self._inner_pieces(text[part.start : part.end]))
         chunks: list[Chunk] = []
         i = 0
         while i < len(units):
@@ -142,12 +153,8 @@ class Chunker:
         return chunks
 
     def _run_fits(self, text: str, units: list[Span], pieces: list[int], i: int, j: int) -> bool:
-        """Units i..j (inclusive) fit in one chunk."""
-        run = text[units[i].start : units[j].end]
-        if count_tokens(run) > self.max_tokens:
-            return False
-        if self.window_counter is None:
-            return True
-        if sum(pieces[i : j + 1]) + 2 <= self.window - WINDOW_MARGIN:
-            return True
-        return self.window_counter(run) <= self.window
+        """Units i..j (inclusive) fit in one chunk; the summed count stands in for the exact one
+        unless it comes within WINDOW_MARGIN of the window."""
+        total = sum(pieces[i : j + 1]) + 2
+        return self._within(text[units[i].start : units[j].end],
+                            total if total <= self.window - WINDOW_MARGIN else None)
