@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -125,18 +126,26 @@ class ExtractiveAnswerer:
         self.embedder = embedder
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_size = cache_size
+        # Request threads share the cache: every read and write of it holds this lock (the model
+        # runs outside it, so concurrent questions still embed in parallel).
+        self._cache_lock = threading.Lock()
 
     # -- embeddings with a small LRU (sentences recur across questions) -----------------------
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        """Vectors of `texts`, from the LRU where present; safe to call from many threads."""
+        with self._cache_lock:
+            found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            for t, v in zip(missing, self.embedder.embed(missing, batch_size=16), strict=True):
-                self._cache[t] = v
-                if len(self._cache) > self._cache_size:
-                    self._cache.popitem(last=False)
-        for t in texts:
-            self._cache.move_to_end(t)
-        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, self.embedder.dim))
+            vectors = self.embedder.embed(missing, batch_size=16)
+            found.update(zip(missing, vectors, strict=True))
+        with self._cache_lock:
+            for t in found:
+                self._cache[t] = found[t]
+                self._cache.move_to_end(t)
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return np.stack([found[t] for t in texts]) if texts else np.zeros((0, self.embedder.dim))
 
     # -- main --------------------------------------------------------------------------------
     def answer(self, question: str, passages: list[Passage], query: str | None = None,

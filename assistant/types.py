@@ -61,6 +61,9 @@ class Answer(_Frozen):
     question: str
     answer: str
     abstained: bool
+    # The short answer span (a name, a number with its unit, a date, a place) that leads the answer
+    # in bold; None when none could be picked out with confidence.
+    short_answer: str | None = None
     citations: list[Citation] = Field(default_factory=list)
     passages: list[Passage] = Field(default_factory=list)
     latency_ms: float = 0.0
