@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from assistant.answer import _clauses, _lead, answer_type
 from assistant.chat import Conversation
 from assistant.condense import condense_extractive
+from assistant.cues import answer_type
+from assistant.cues import lead as _lead
+from assistant.select import clauses as _clauses
 from assistant.types import Answer, Citation
 
 
@@ -72,7 +74,7 @@ def test_conversation_keeps_citation_numbers_stable():
 
 
 def test_demonyms_of_places_in_the_articles_are_not_unknown_names():
-    from assistant.answer import _demonym_of_known_place
+    from assistant.abstain import demonym_of_known_place as _demonym_of_known_place
 
     vocab = {"itali", "russia", "china"}
 
@@ -92,7 +94,8 @@ def test_count_of_the_noun_asked_beats_a_related_count():
 
 def test_only_the_leading_sentences_have_their_clauses_embedded(hash_embedder):
     """Embedding is a question's cost: every candidate sentence once, clauses only for the leaders."""
-    from assistant.answer import CLAUSE_LEADERS, ExtractiveAnswerer
+    from assistant.answer import ExtractiveAnswerer
+    from assistant.select import CLAUSE_LEADERS
     from assistant.types import Passage
 
     embedded: list[str] = []

@@ -1,0 +1,69 @@
+"""passages → candidate sentences: each sentence of the retrieved passages with its exact offsets in
+its article, its rank, the sentence before it and its content tokens.
+
+Contract: for the article text `t` of `c.passage.doc_id`, `t[c.start:c.end] == c.text`. A sentence that
+two overlapping passages share appears once (first, best-ranked passage wins).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from assistant.types import Passage
+from index.chunking import sentence_spans
+
+_WORD = re.compile(r"[a-z0-9]+")
+# Question words and reporting verbs say nothing about which sentence answers.
+GENERIC = {"who", "what", "which", "when", "where", "why", "how", "mani", "many", "much", "did", "say", "said",
+           "articl", "article", "articles", "describ", "describe"}
+
+
+def simple_tokens(text: str) -> list[str]:
+    """Lower-case alphanumeric runs: the tokenizer used when no collection tokenizer is given."""
+    return _WORD.findall(text.lower())
+
+
+def content(tokens: list[str]) -> set[str]:
+    return {t for t in tokens if t not in GENERIC and len(t) > 1}
+
+
+@dataclass
+class Candidate:
+    """One sentence of a retrieved passage. The score fields are filled by `assistant.select`."""
+
+    passage: Passage
+    rank: int
+    start: int  # offsets in the article
+    end: int
+    text: str
+    tokens: set[str] = field(default_factory=set)
+    seq: list[str] = field(default_factory=list)
+    prev_tokens: set[str] = field(default_factory=set)
+    prev_text: str = ""
+    score: float = 0.0
+    dense: float = 0.0
+    lex: float = 0.0
+    bigram: float = 0.0
+    cue: float = 0.0
+    lead: str = ""
+
+
+def candidates(passages: list[Passage], tokenize: Callable[[str], list[str]]) -> list[Candidate]:
+    """Every sentence (≥ 12 characters) of `passages`, in passage rank order, each once."""
+    seen: set[tuple[str, int]] = set()
+    out: list[Candidate] = []
+    for rank, p in enumerate(passages):
+        prev: set[str] = set()
+        prev_text = ""
+        for span in sentence_spans(p.text):
+            start, end = p.start + span.start, p.start + span.end
+            text = p.text[span.start : span.end]
+            seq = [t for t in tokenize(text) if len(t) > 1]
+            toks = content(seq)
+            if (p.doc_id, start) not in seen and len(text) >= 12:
+                seen.add((p.doc_id, start))
+                out.append(Candidate(p, rank, start, end, text, toks, seq, prev, prev_text))
+            prev, prev_text = toks, text
+    return out
