@@ -1,0 +1,48 @@
+"""Years named in a question must agree with the sentence's own years or its article's date."""
+
+from __future__ import annotations
+
+from assistant.constraints import (
+    ARTICLE_YEAR_MISMATCH,
+    CONFLICT,
+    question_years,
+    sentence_years,
+    year_agreement,
+)
+
+
+def test_question_years_explicit_and_ranges():
+    assert question_years("Who won the 2019 final?") == {2019}
+    assert question_years("What happened between 2018 and 2020?") == {2018, 2020}
+    assert question_years("Prices in the 2017-2019 period?") == {2017, 2018, 2019}
+    assert question_years("Who mediated the February swap?") == frozenset()
+
+
+def test_money_and_counts_are_not_years():
+    assert sentence_years("The fund paid $2019 to each of 2,019 members, up 2020%.") == frozenset()
+
+
+def test_relative_years_read_against_the_publication_date():
+    assert sentence_years("Last year the club won the cup.", "2020-05-01") == {2019}
+    assert sentence_years("This year's final was held in Porto.", "2021-06-01") == {2021}
+    assert sentence_years("Last year the club won the cup.") == frozenset()
+
+
+def test_a_sentence_about_another_year_is_not_an_answer():
+    years = question_years("Who won the 2019 final?")
+    assert year_agreement(years, "Rovers won the 2022 final 3-1.", "2022-05-30").factor == CONFLICT
+    assert year_agreement(years, "Rovers won the 2019 final 3-1.", "2022-05-30").factor == 1.0
+    # "last year" in an article of 2020 is 2019
+    assert year_agreement(years, "Rovers won last year's final.", "2020-03-01").factor == 1.0
+
+
+def test_no_year_in_the_sentence_falls_back_to_the_publication_year():
+    years = question_years("Who won the 2019 final?")
+    assert year_agreement(years, "Rovers won the final 3-1.", "2019-05-30").factor == 1.0
+    assert year_agreement(years, "Rovers won the final 3-1.", "2023-05-30").factor == ARTICLE_YEAR_MISMATCH
+    assert year_agreement(years, "Rovers won the final 3-1.", "2017-05-30").factor == CONFLICT
+    assert year_agreement(years, "Rovers won the final 3-1.", "").factor == 1.0
+
+
+def test_no_year_asked_always_agrees():
+    assert year_agreement(frozenset(), "Rovers won the 2022 final.", "2022-05-30").factor == 1.0
