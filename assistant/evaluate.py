@@ -3,11 +3,21 @@
 Flow: check the inputs (question set, corpus, output folder) → ingest the corpus into a temporary
 store (never the user's) → warm up once → ask every question through `Assistant.ask` with a
 `Conversation` (a question's `history` is asked first in the same conversation) → score with
-`assistant.scoring` → write `results.jsonl`, `metrics.json`, `report.md` and `chart.png` into a
-temporary folder and move them into `--out` → print the summary → exit code.
+`assistant.scoring` → publish `results.jsonl`, `metrics.json`, `report.md` and `chart.png` into
+`--out` → (optional) the LLM judge and the `--baseline` run → publish again with them → print the
+summary → exit code.
 
-Exit codes: 0 all floors met; 1 a floor not met (each one is named); 2 bad input (question set,
-corpus, options), in which case nothing is written to `--out`.
+Each system's finished results are kept: the Newsdesk outputs are published as soon as its run is
+scored, before the baseline starts (`metrics.json` then says `"baseline": {"status": "pending"}`).
+A baseline that fails (it cannot be built, or crashes) leaves them in place: the final outputs
+carry `"baseline": {"status": "failed", "error": ...}`, report.md a "Baseline failed" section with
+the traceback, and stderr a warning. Every publication writes into a temporary folder first and
+replaces each file in one rename, so `--out` never holds a half-written file.
+
+Exit codes: 0 every floor met; 1 a floor not met (each one is named); 2 bad input (question set,
+corpus, options), in which case nothing is written to `--out`. Floors apply to the Newsdesk run
+only: a failed `--baseline` run or LLM judge is reported (report.md, metrics.json, stderr) but does
+not change the exit code.
 
 Question sets: JSON Lines as described in `../shared/eval/README.md`, or a llama-index
 `LabelledRagDataset` JSON file (`{"examples": [{"query", "reference_answer", "reference_contexts"}]}`),
@@ -26,6 +36,7 @@ import shutil
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,6 +59,7 @@ from index.loaders import Document, load_paths
 OUTPUT_FILES = ("results.jsonl", "metrics.json", "report.md", "chart.png", "baseline_results.jsonl")
 FLOORS = {  # option dest -> metric
     "min_accuracy": "accuracy",
+    "min_short_answer": "short_answer_accuracy",
     "min_citation_precision": "citation_precision",
     "min_citation_validity": "citation_validity",
     "min_abstention": "abstention",
@@ -254,6 +266,40 @@ class RunResult:
     seconds: float = 0.0
 
 
+@dataclass
+class BaselineOutcome:
+    """The `--baseline` comparison: `status` is "pending" (not finished yet), "ok" (`run` holds its
+    results) or "failed" (`error` one line, `trace` the traceback)."""
+
+    status: str
+    run: RunResult | None = None
+    error: str = ""
+    trace: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"status": self.status}
+        if self.run is not None:
+            out.update(metrics=self.run.metrics.as_dict(), by_type=self.run.types, seconds=round(self.run.seconds, 2))
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+def run_baseline(make: Callable[[], Any], questions: Sequence[EvalQuestion], texts: dict[str, list[str]],
+                 k: int, progress: bool = True) -> BaselineOutcome:
+    """Build the baseline with `make()` (an object with `ask(question, top_k)`), warm it up and run it.
+    Any exception while building or running it is returned as a "failed" outcome, never raised (a
+    single question's error is scored as that question's failure, as for Newsdesk)."""
+    try:
+        pipeline = make()
+        with contextlib.suppress(Exception):  # warm-up; a failing question is scored below
+            pipeline.ask(questions[0].question, top_k=k)
+        run = run_pipeline("baseline", lambda q: pipeline.ask(q.question, top_k=k), questions, texts, k, progress)
+    except Exception as e:  # reported beside the kept Newsdesk results
+        return BaselineOutcome("failed", error=f"{type(e).__name__}: {e}", trace=traceback.format_exc())
+    return BaselineOutcome("ok", run=run)
+
+
 def _failed_answer(question: str, error: str) -> Answer:
     return Answer(question=question, answer="", abstained=False, notice=f"error: {error}")
 
@@ -398,9 +444,11 @@ def _expected(q: EvalQuestion) -> str:
 
 
 def render_report(meta: dict[str, Any], questions: Sequence[EvalQuestion], ours: RunResult,
-                  baseline: RunResult | None, floors: dict[str, float], failed_floors: list[str],
+                  comparison: BaselineOutcome | None, floors: dict[str, float], failed_floors: list[str],
                   judged: Faithfulness | None = None) -> str:
-    """`report.md`: summary, per-type breakdown, every failed question, citation problems."""
+    """`report.md`: summary, baseline status, per-type breakdown (correct, short answer right), every
+    failed question, short-answer misses, citation problems."""
+    baseline = comparison.run if comparison else None
     out = [
         "# Newsdesk evaluation",
         "",
@@ -413,9 +461,17 @@ def render_report(meta: dict[str, Any], questions: Sequence[EvalQuestion], ours:
         _markdown_table(summary_table(ours.metrics, baseline.metrics if baseline else None, floors)),
         "",
     ]
+    out += ["Short answer right: the answer's `short_answer` field alone matches every alias group "
+            "(answerable questions); short-answer rate: share of answered questions that have one.", ""]
     if baseline:
         out += ["Baseline: plain llama-index `VectorStoreIndex` (Chroma, same embedding model), top-k dense "
-                "retrieval on the question alone; the answer is the top passage, cited with the node's offsets.", ""]
+                "retrieval on the question alone; the answer is the top passage, cited with the node's offsets "
+                "(it never gives a short answer).", ""]
+    elif comparison is not None and comparison.status == "pending":
+        out += ["**Baseline: still running** (these Newsdesk results were published before it started).", ""]
+    elif comparison is not None:
+        out += ["**Baseline failed**: " + _one_line(comparison.error) + " (see “Baseline failure” below; "
+                "the Newsdesk results above are complete).", ""]
     if judged is not None:
         j = judged.as_dict()
         value = "n/a" if j["faithfulness"] is None else f"{j['faithfulness']:.3f}"
@@ -423,19 +479,24 @@ def render_report(meta: dict[str, Any], questions: Sequence[EvalQuestion], ours:
                 f"scores): {value} over {j['judged']} answer(s), {j['errors']} judge error(s).", ""]
     out += ["**Floors: all met.**" if not failed_floors else "**Floors not met:** " + "; ".join(failed_floors), ""]
     out += ["## By question type", ""]
-    head = ["type", "n", "newsdesk correct", f"hit@{meta['k']}", "citation validity", "latency p50 ms"]
+    head = ["type", "n", "newsdesk correct", "short answer right", f"hit@{meta['k']}", "citation validity",
+            "latency p50 ms"]
     if baseline:
         head.insert(3, "baseline correct")
     rows = [head]
     for t, row in ours.types.items():
-        cells = [t, str(row["n"]), _fmt("x", row["correct"]), _fmt("x", row["hit_at_k"]),
-                 _fmt("x", row["citation_validity"]), _fmt("_ms", row["latency_p50_ms"])]
+        cells = [t, str(row["n"]), _fmt("x", row["correct"]), _fmt("x", row["short_answer_right"]),
+                 _fmt("x", row["hit_at_k"]), _fmt("x", row["citation_validity"]), _fmt("_ms", row["latency_p50_ms"])]
         if baseline:
             cells.insert(3, _fmt("x", baseline.types[t]["correct"]))
         rows.append(cells)
     out += [_markdown_table(rows), "",
-            "“correct” means: answerable → not abstained and every alias group matched; unanswerable → abstained.",
+            "“correct” means: answerable → not abstained and every alias group matched; unanswerable → abstained. "
+            "“short answer right” is over the type's answerable questions (n/a when it has none).",
             "", "![per-type accuracy and latency](chart.png)", ""]
+    if comparison is not None and comparison.status == "failed":
+        out += ["## Baseline failure", "", "The `--baseline` run did not finish; no baseline figures are reported.",
+                "", "```", comparison.trace.rstrip() or comparison.error, "```", ""]
     failed = [(q, a, s) for q, a, s in zip(questions, ours.answers, ours.scores, strict=True) if not s.correct]
     out += [f"## Failed questions ({len(failed)} of {len(questions)})", ""]
     if not failed:
@@ -449,6 +510,8 @@ def render_report(meta: dict[str, Any], questions: Sequence[EvalQuestion], ours:
             out.append(f"- **error**: {_one_line(s.error)}")
         returned = "(abstained) " if s.abstained else ""
         out.append(f"- returned: {returned}{_one_line(a.answer) or '(empty)'}")
+        if s.short_answer:
+            out.append(f"- short answer: {_one_line(s.short_answer, 120)}")
         if q.answerable and s.groups_matched:
             out.append("- groups matched: " + ", ".join("yes" if g else "no" for g in s.groups_matched))
         if a.retrieval_query and a.retrieval_query != q.question:
@@ -463,6 +526,11 @@ def render_report(meta: dict[str, Any], questions: Sequence[EvalQuestion], ours:
             out.append(f"- sources: {', '.join(q.sources)}; first source passage at rank {rank}")
         out.append(f"- passages: {', '.join(p.file_name for p in a.passages) or '(none)'}")
         out.append("")
+    misses = [(q, s) for q, s in zip(questions, ours.scores, strict=True) if s.correct and s.short_right is False]
+    out += [f"## Correct answers without a right short answer ({len(misses)})", ""]
+    out += [f"- {q.id} ({q.type}): short answer {('“' + _one_line(s.short_answer, 120) + '”') if s.short_answer else '(none)'}"
+            f"; expected {_expected(q)}" for q, s in misses] or ["None."]
+    out.append("")
     bad = [(q.id, c, chk) for q, a, s in zip(questions, ours.answers, ours.scores, strict=True)
            for c, chk in zip(a.citations, s.citations, strict=True) if not chk.valid]
     out += [f"## Invalid citations ({len(bad)})", ""]
@@ -600,56 +668,82 @@ def _run(args: argparse.Namespace, settings: Any, build_assistant: Callable[[Any
             assistant.ask(questions[0].question, top_k=k, mode=mode)
         ours = run_pipeline("newsdesk", ask, questions, texts, k, progress)
 
-        base: RunResult | None = None
-        if args.baseline:
-            from assistant.baseline import BaselinePipeline
-
-            pipeline = BaselinePipeline(assistant.store.client, documents, assistant.embedder,
-                                        chunk_tokens=settings.chunk_tokens)
-            with contextlib.suppress(Exception):  # warm-up
-                pipeline.ask(questions[0].question, top_k=k)
-            base = run_pipeline("baseline", lambda q: pipeline.ask(q.question, top_k=k), questions, texts, k, progress)
-
-        judged: Faithfulness | None = None
-        if settings.llm_configured:
-            judged = _judge(settings, ours.answers, progress)
-
         floors = {FLOORS[d]: getattr(args, d) for d in FLOORS if getattr(args, d, None) is not None}
         failed_floors = check_floors(ours.metrics, args)
         meta = {
             "questions": str(args.questions), "corpus": str(corpus), "documents": len(documents),
             "mode": mode, "k": k, "embedder": assistant.embedder.name, "started": started,
         }
-        metrics_doc: dict[str, Any] = {
-            **meta, "metrics": ours.metrics.as_dict(), "by_type": ours.types,
-            "floors": floors, "floors_failed": failed_floors, "seconds": round(ours.seconds, 2),
-        }
-        if judged is not None:
-            metrics_doc["llm_judged"] = judged.as_dict()
-        if base is not None:
-            metrics_doc["baseline"] = {"metrics": base.metrics.as_dict(), "by_type": base.types,
-                                       "seconds": round(base.seconds, 2)}
+        outputs = _Outputs(out, questions, meta, ours, floors, failed_floors)
+        comparison = BaselineOutcome("pending") if args.baseline else None
+        # Published now, so a later failure (judge, baseline, even an interrupt) cannot lose them.
+        outputs.publish(comparison, None)
 
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name or 'eval'}-", dir=out.parent))
-        try:
-            _write_results(staging / "results.jsonl", questions, ours, judged.verdicts if judged else None)
-            if base is not None:
-                _write_results(staging / "baseline_results.jsonl", questions, base)
-            (staging / "metrics.json").write_text(json.dumps(metrics_doc, indent=2, ensure_ascii=False) + "\n",
-                                                  encoding="utf-8")
-            (staging / "report.md").write_text(render_report(meta, questions, ours, base, floors, failed_floors,
-                                                             judged),
-                                               encoding="utf-8")
-            render_chart(staging / "chart.png", ours, base)
-            publish(staging, out)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        judged: Faithfulness | None = None
+        if settings.llm_configured:
+            judged = _judge(settings, ours.answers, progress)
 
+        if args.baseline:
+            from assistant.baseline import BaselinePipeline
+
+            comparison = run_baseline(
+                lambda: BaselinePipeline(assistant.store.client, documents, assistant.embedder,
+                                         chunk_tokens=settings.chunk_tokens),
+                questions, texts, k, progress)
+            if comparison.status == "failed":
+                print(f"warning: the baseline failed ({comparison.error}); the Newsdesk results are kept in {out}/ "
+                      "and report.md shows the traceback", file=sys.stderr)
+            elif comparison.run is not None and comparison.run.metrics.counts.get("errors"):
+                print(f"warning: the baseline raised an error on {comparison.run.metrics.counts['errors']} "
+                      "question(s), scored as failures (see baseline_results.jsonl)", file=sys.stderr)
+        if comparison is not None or judged is not None:
+            outputs.publish(comparison, judged)
+
+    base = comparison.run if comparison else None
     print(_plain_table(summary_table(ours.metrics, base.metrics if base else None, floors)))
+    if comparison is not None and comparison.status == "failed":
+        print(f"baseline: FAILED ({comparison.error})")
     if judged is not None:
         print(f"llm-judged faithfulness: {judged.as_dict()['faithfulness']} ({judged.as_dict()['judged']} judged)")
     print(f"\n{len(questions)} questions; outputs in {out}/ (report.md, metrics.json, results.jsonl, chart.png)")
     for msg in failed_floors:
         print(f"FLOOR NOT MET: {msg}", file=sys.stderr)
     return 1 if failed_floors else 0
+
+
+@dataclass
+class _Outputs:
+    """Everything `--out` is made from; `publish` (re)writes all of it from the current state."""
+
+    out: Path
+    questions: Sequence[EvalQuestion]
+    meta: dict[str, Any]
+    ours: RunResult
+    floors: dict[str, float]
+    failed_floors: list[str]
+
+    def publish(self, comparison: BaselineOutcome | None, judged: Faithfulness | None) -> None:
+        ours, base = self.ours, comparison.run if comparison else None
+        doc: dict[str, Any] = {
+            **self.meta, "metrics": ours.metrics.as_dict(), "by_type": ours.types,
+            "floors": self.floors, "floors_failed": self.failed_floors, "seconds": round(ours.seconds, 2),
+        }
+        if judged is not None:
+            doc["llm_judged"] = judged.as_dict()
+        if comparison is not None:
+            doc["baseline"] = comparison.as_dict()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{self.out.name or 'eval'}-", dir=self.out.parent))
+        try:
+            _write_results(staging / "results.jsonl", self.questions, ours, judged.verdicts if judged else None)
+            if base is not None:
+                _write_results(staging / "baseline_results.jsonl", self.questions, base)
+            (staging / "metrics.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n",
+                                                  encoding="utf-8")
+            (staging / "report.md").write_text(
+                render_report(self.meta, self.questions, ours, comparison, self.floors, self.failed_floors, judged),
+                encoding="utf-8")
+            render_chart(staging / "chart.png", ours, base)
+            publish(staging, self.out)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)

@@ -6,10 +6,14 @@ Pure functions, no model and no I/O:
   becomes one space, trimmed.
 * `alias_matches`: the normalized alias occurs in the normalized text as a whole-word sequence.
 * `score_question`: one question's outcome (`QuestionScore`); `aggregate`: the metrics over a set.
+* short answer right: the answer's `short_answer` field alone (not the whole answer text) matches
+  every alias group, and the system did not abstain.
 
 Denominators (a metric with an empty denominator is `None`, never 0):
 
-* accuracy, false abstention: answerable questions.
+* accuracy, short-answer accuracy, false abstention: answerable questions.
+* short-answer rate: questions the system answered (did not abstain), answerable or not: the share
+  whose answer has a `short_answer`.
 * citation precision: citations of answerable questions that were answered (not abstained) and
   list `sources`.
 * citation validity: every citation of every question.
@@ -77,10 +81,13 @@ class QuestionScore:
     rank: int | None  # 1-based rank of the first passage from a source, within k
     latency_ms: float
     error: str = ""
+    short_answer: str | None = None  # the answer's own short answer, as returned
+    short_right: bool | None = None  # None for unanswerable questions
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "correct": self.correct, "accurate": self.accurate, "abstained": self.abstained,
+            "short_answer": self.short_answer, "short_right": self.short_right,
             "groups_matched": list(self.groups_matched), "evidence_hit": self.evidence_hit,
             "rank": self.rank, "latency_ms": self.latency_ms, "error": self.error,
             "citations": [
@@ -95,6 +102,8 @@ class Metrics:
     """Aggregate figures; `counts` holds each metric's denominator."""
 
     accuracy: float | None = None
+    short_answer_accuracy: float | None = None
+    short_answer_rate: float | None = None
     citation_precision: float | None = None
     citation_validity: float | None = None
     evidence_recall: float | None = None
@@ -115,7 +124,7 @@ class Metrics:
 
 
 METRIC_NAMES = (
-    "accuracy", "citation_precision", "citation_validity", "evidence_recall", "hit_at_k", "mrr_at_k",
+    "accuracy", "short_answer_accuracy", "short_answer_rate", "citation_precision", "citation_validity", "evidence_recall", "hit_at_k", "mrr_at_k",
     "abstention", "false_abstention", "latency_p50_ms", "latency_p95_ms",
 )
 
@@ -191,8 +200,11 @@ def score_question(q: EvalQuestion, answer: Answer, texts: Mapping[str, Sequence
     abstained = bool(answer.abstained) and not error
     groups = answer_matches(q.answers, answer.answer) if q.answerable else ()
     accurate: bool | None = None
+    short = answer.short_answer if answer.short_answer and answer.short_answer.strip() else None
+    short_right: bool | None = None
     if q.answerable:
         accurate = not abstained and all(groups)
+        short_right = not abstained and short is not None and all(answer_matches(q.answers, short))
     correct = bool(accurate) if q.answerable else abstained
     checks = tuple(check_citation(c, texts, q.sources) for c in answer.citations)
     evidence_hit: bool | None = None
@@ -203,6 +215,7 @@ def score_question(q: EvalQuestion, answer: Answer, texts: Mapping[str, Sequence
         id=q.id, type=q.type, answerable=q.answerable, abstained=abstained, correct=correct,
         accurate=accurate, groups_matched=groups, citations=checks, evidence_hit=evidence_hit,
         rank=rank, latency_ms=float(answer.latency_ms if latency_ms is None else latency_ms), error=error,
+        short_answer=short, short_right=short_right,
     )
 
 
@@ -231,8 +244,11 @@ def aggregate(questions: Sequence[EvalQuestion], scores: Sequence[QuestionScore]
     evidence = [bool(s.evidence_hit) for q, s in answerable if q.evidence]
     ranked = [s.rank for q, s in answerable if q.sources]
     latencies = [s.latency_ms for s in scores]
+    answered = [s for s in scores if not s.abstained]
     return Metrics(
         accuracy=_share([bool(s.accurate) for _, s in answerable]),
+        short_answer_accuracy=_share([bool(s.short_right) for _, s in answerable]),
+        short_answer_rate=_share([s.short_answer is not None for s in answered]),
         citation_precision=_share(precision),
         citation_validity=_share(validity),
         evidence_recall=_share(evidence),
@@ -246,15 +262,16 @@ def aggregate(questions: Sequence[EvalQuestion], scores: Sequence[QuestionScore]
         counts={
             "questions": len(scores), "answerable": len(answerable), "unanswerable": len(unanswerable),
             "citations_scored_for_precision": len(precision), "citations": len(validity),
-            "with_evidence": len(evidence), "with_sources": len(ranked),
+            "with_evidence": len(evidence), "with_sources": len(ranked), "answered": len(answered),
             "errors": sum(1 for s in scores if s.error),
         },
     )
 
 
 def by_type(questions: Sequence[EvalQuestion], scores: Sequence[QuestionScore]) -> dict[str, dict[str, Any]]:
-    """Per question type: n, share correct (answerable: accurate; unanswerable: abstained), hit@k,
-    citation validity and median latency."""
+    """Per question type: n, share correct (answerable: accurate; unanswerable: abstained), share of
+    its answerable questions whose short answer is right (None when it has none), hit@k, citation
+    validity and median latency."""
     out: dict[str, dict[str, Any]] = {}
     for t in sorted({q.type for q in questions}):
         pairs = [(q, s) for q, s in zip(questions, scores, strict=True) if q.type == t]
@@ -263,6 +280,7 @@ def by_type(questions: Sequence[EvalQuestion], scores: Sequence[QuestionScore]) 
         out[t] = {
             "n": len(pairs),
             "correct": _round(_share([s.correct for _, s in pairs])),
+            "short_answer_right": _round(_share([bool(s.short_right) for q, s in pairs if q.answerable])),
             "hit_at_k": _round(_share(ranked)),
             "citation_validity": _round(_share(cites)),
             "latency_p50_ms": _round(percentile([s.latency_ms for _, s in pairs], 50)),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -99,6 +100,10 @@ def test_eval_end_to_end_outputs_are_consistent(hash_env, capsys):
 
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "| accuracy |" in report and "baseline" in report and "## By question type" in report
+    assert "| short_answer_accuracy |" in report and "| type | n | newsdesk correct | baseline correct | short answer right |" in report
+    assert metrics["baseline"]["status"] == "ok" and metrics["baseline"]["metrics"]["short_answer_accuracy"] == 0.0
+    assert set(metrics["by_type"]["factoid"]) >= {"correct", "short_answer_right"}
+    assert [r["score"]["short_answer"] for r in rows] == [a.short_answer for a in answers]
     for r in rows:
         if not r["score"]["correct"]:
             assert f"### {r['id']} " in report
@@ -260,3 +265,71 @@ def test_a_question_the_assistant_refuses_is_scored_as_a_failure(hash_env, capsy
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["metrics"]
     assert metrics["counts"]["errors"] == 1 and metrics["abstention"] == 0.0
     assert "**error**: QuestionError" in (out / "report.md").read_text(encoding="utf-8")
+
+
+class _BrokenBaseline:
+    """Stands in for `BaselinePipeline`: checks that Newsdesk's results were published before it
+    started, then fails the way a llama-index error would."""
+
+    out: Path
+    seen: ClassVar[dict] = {}
+
+    def __init__(self, *args, **kwargs) -> None:
+        metrics = json.loads((self.out / "metrics.json").read_text(encoding="utf-8"))
+        _BrokenBaseline.seen = {"baseline": metrics["baseline"],
+                                "rows": len((self.out / "results.jsonl").read_text(encoding="utf-8").splitlines())}
+        raise ValueError("Metadata length (170) is longer than chunk size (160)")
+
+
+def test_a_failing_baseline_keeps_the_newsdesk_results(hash_env, monkeypatch, capsys):
+    import assistant.baseline
+
+    tmp_path = hash_env
+    out = tmp_path / "out"
+    monkeypatch.setattr(_BrokenBaseline, "out", out, raising=False)
+    monkeypatch.setattr(assistant.baseline, "BaselinePipeline", _BrokenBaseline)
+    qfile = write_jsonl(tmp_path / "q.jsonl", QUESTIONS)
+    # An earlier successful comparison leaves a baseline file that must not survive as if it were current.
+    out.mkdir()
+    (out / "baseline_results.jsonl").write_text("stale\n", encoding="utf-8")
+
+    assert run_eval(tmp_path, qfile, out, "--baseline") == 0  # floors decide the exit code, not the baseline
+    captured = capsys.readouterr()
+    assert "warning: the baseline failed (ValueError: Metadata length" in captured.err
+    assert "baseline: FAILED" in captured.out and "Traceback" not in captured.err
+
+    # Newsdesk's files were in place, marked "pending", before the baseline was even built.
+    assert _BrokenBaseline.seen == {"baseline": {"status": "pending"}, "rows": len(QUESTIONS)}
+    assert not (out / "baseline_results.jsonl").exists()
+    rows = [json.loads(x) for x in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == [q["id"] for q in QUESTIONS]
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["baseline"]["status"] == "failed" and "Metadata length" in metrics["baseline"]["error"]
+    assert "metrics" not in metrics["baseline"] and metrics["metrics"]["counts"]["questions"] == len(QUESTIONS)
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "**Baseline failed**" in report and "## Baseline failure" in report
+    assert "Traceback (most recent call last)" in report and "test_evaluate.py" in report
+    assert "| accuracy |" in report and "## By question type" in report
+
+    # With a floor that is not met, the exit code is the floor's, the outputs the same.
+    assert run_eval(tmp_path, qfile, out, "--baseline", "--min-accuracy", "1") == 1
+    assert "FLOOR NOT MET: accuracy" in capsys.readouterr().err
+
+
+def test_an_interrupted_baseline_leaves_the_newsdesk_results(hash_env, monkeypatch):
+    import assistant.baseline
+
+    class Interrupted:
+        def __init__(self, *args, **kwargs) -> None:
+            raise KeyboardInterrupt
+
+    tmp_path = hash_env
+    monkeypatch.setattr(assistant.baseline, "BaselinePipeline", Interrupted)
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run_eval(tmp_path, write_jsonl(tmp_path / "q.jsonl", QUESTIONS), out, "--baseline")
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["baseline"] == {"status": "pending"} and metrics["metrics"]["counts"]["questions"] == len(QUESTIONS)
+    assert len((out / "results.jsonl").read_text(encoding="utf-8").splitlines()) == len(QUESTIONS)
+    assert "Baseline: still running" in (out / "report.md").read_text(encoding="utf-8")
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-")], "staging folder left behind"

@@ -171,6 +171,65 @@ def test_by_type_breakdown() -> None:
     abstain = Answer(question="q", answer="", abstained=True, latency_ms=7.0)
     qs = [Q, UNANSWERABLE]
     table = by_type(qs, [score_question(q, a, TEXTS) for q, a in zip(qs, [good, abstain], strict=True)])
-    assert table["factoid"] == {"n": 1, "correct": 1.0, "hit_at_k": 1.0, "citation_validity": 1.0,
-                                "latency_p50_ms": 5.0}
+    assert table["factoid"] == {"n": 1, "correct": 1.0, "short_answer_right": 0.0, "hit_at_k": 1.0,
+                                "citation_validity": 1.0, "latency_p50_ms": 5.0}
     assert table["unanswerable"]["correct"] == 1.0 and table["unanswerable"]["hit_at_k"] is None
+    assert table["unanswerable"]["short_answer_right"] is None  # no answerable question of that type
+
+
+# -- short answers -------------------------------------------------------------------------------
+TWO_GROUPS = EvalQuestion(id="q3", question="Who mediated?", answers=(("United States", "U.S."), ("UAE",)),
+                          sources=("bridge.txt",), type="list")
+
+
+def short(answer: str, short_answer: str | None, abstained: bool = False) -> Answer:
+    return Answer(question="q", answer=answer, abstained=abstained, short_answer=short_answer)
+
+
+@pytest.mark.parametrize(("answer", "short_answer", "abstained", "accurate", "short_right"), [
+    # The whole answer matches, but only the short answer field counts for "short answer right".
+    ("**48** — Engineers replaced 48 steel cables [1].", "48", False, True, True),
+    ("**Monday** — Engineers replaced 48 steel cables [1].", "Monday", False, True, False),
+    ("Engineers replaced 48 steel cables [1].", None, False, True, False),
+    ("Engineers replaced 48 steel cables [1].", "   ", False, True, False),  # blank counts as none
+    ("forty-eight cables", "forty-eight", False, True, True),  # any alias of the group
+    ("I could not find it; 48 maybe.", "48", True, False, False),  # abstained: never right
+    ("2048 tonnes", "2048", False, False, False),  # whole-word rule applies to the short answer too
+])
+def test_short_answer_right_uses_the_field_alone(answer, short_answer, abstained, accurate, short_right) -> None:
+    s = score_question(Q, short(answer, short_answer, abstained), TEXTS)
+    assert s.accurate is accurate and s.short_right is short_right
+    assert s.as_dict()["short_right"] is short_right
+
+
+def test_short_answer_must_match_every_group() -> None:
+    both = score_question(TWO_GROUPS, short("The U.S. and the UAE [1].", "U.S. and UAE"), TEXTS)
+    one = score_question(TWO_GROUPS, short("The U.S. and the UAE [1].", "U.S."), TEXTS)
+    assert both.accurate and both.short_right
+    assert one.accurate and one.short_right is False
+
+
+def test_short_answer_metrics_and_denominators() -> None:
+    qs = [Q, Q, TWO_GROUPS, UNANSWERABLE, UNANSWERABLE]
+    answers = [
+        short("48 [1]", "48"),  # right
+        short("48 [1]", None),  # accurate, no short answer
+        short("", None, abstained=True),  # abstained: wrong, and not "answered"
+        short("Paris [1]", "Paris"),  # unanswerable answered with a short answer
+        short("", None, abstained=True),
+    ]
+    scores = [score_question(q, a, TEXTS) for q, a in zip(qs, answers, strict=True)]
+    assert [s.short_right for s in scores] == [True, False, False, None, None]
+    m = aggregate(qs, scores)
+    assert m.short_answer_accuracy == pytest.approx(1 / 3)  # over the 3 answerable questions
+    assert m.short_answer_rate == pytest.approx(2 / 3)  # 3 answered, 2 of them with a short answer
+    assert m.counts["answered"] == 3
+    d = m.as_dict()
+    assert d["short_answer_accuracy"] == 0.3333 and d["short_answer_rate"] == 0.6667
+    table = by_type(qs, scores)
+    assert table["factoid"]["short_answer_right"] == 0.5 and table["list"]["short_answer_right"] == 0.0
+
+
+def test_short_answer_metrics_undefined_without_denominators() -> None:
+    m = aggregate([UNANSWERABLE], [score_question(UNANSWERABLE, short("", None, abstained=True), TEXTS)])
+    assert m.short_answer_accuracy is None and m.short_answer_rate is None
