@@ -24,10 +24,12 @@ MISSING_WORD_PENALTY = 0.6
 
 
 def unknown_terms(question: str, in_corpus: Callable[[str], bool],
-                  tokenize: Callable[[str], list[str]]) -> list[str]:
+                  tokenize: Callable[[str], list[str]], rare_words: bool = True) -> list[str]:
     """Specific terms of the question that no article contains: names (capitalized inside the
-    question), numbers, and rare words (wordfreq Zipf < RARE_ZIPF). Any such term means the
-    articles are about something else."""
+    question), numbers, and (with `rare_words`) rare words (wordfreq Zipf < RARE_ZIPF). Any such
+    term means the articles are about something else. The learned reader judges words itself, so it
+    asks for names and numbers only: a rare word may be a typo ("mediatd") or a synonym ("go-betweens").
+    """
     unknown: list[str] = []
     words = re.findall(r"[A-Za-z_][\w'’-]*|\d[\d,.]*", question)
     for i, word in enumerate(words):
@@ -36,7 +38,7 @@ def unknown_terms(question: str, in_corpus: Callable[[str], bool],
             continue
         named = word[0].isupper() and i > 0 and not demonym_of_known_place(word, in_corpus, tokenize)
         number = word[0].isdigit()
-        rare = word[0].isalpha() and zipf_frequency(word.lower(), "en") < RARE_ZIPF
+        rare = rare_words and word[0].isalpha() and zipf_frequency(word.lower(), "en") < RARE_ZIPF
         if named or number or rare:
             unknown.append(word)
     return unknown

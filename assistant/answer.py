@@ -1,61 +1,132 @@
 """passages → Answer, extractively (no LLM, no network): the read path after retrieval.
 
-    passages ─► candidates (sentences with offsets) ─► select (score, choose) ─► abstain? ─► compose
+    passages ─► candidates ─► select (first stage: embedding + lexical features, top READER_POOL)
+             ─► reader (learned: P(sentence answers), short-answer span) × question constraints
+             ─► abstain? ─► short answer (typed spans) ─► compose (citations)
 
-`ExtractiveAnswerer` wires the steps; each lives in its own module named after its arrow. Near-identical
-sentences from several articles appear once, citing every article that carries them; differing
-values for a how-many/when question are reported as a disagreement with both sides cited. When the
-evidence is too weak, the answerer abstains.
+`ExtractiveAnswerer` wires the steps; each lives in its own module named after its arrow. Without a
+reader (unit tests with a fake embedder) the first-stage score decides and the regex cues lead, as
+before the reader existed. Near-identical sentences from several articles appear once, citing every
+article that carries them; differing values for a how-many/when question are reported as a
+disagreement with both sides cited.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from assistant import abstain
 from assistant.abstain import ABSTAIN_TEXT
-from assistant.candidates import candidates, simple_tokens
+from assistant.candidates import Candidate, candidates, simple_tokens
 from assistant.compose import compose
-from assistant.cues import answer_type
+from assistant.constraints import question_years, year_agreement
+from assistant.cues import answer_type as cue_type
 from assistant.dates import DATE_SLACK_DAYS, DateWindow
 from assistant.select import OUT_OF_WINDOW, SentenceScorer, choose, multi_doc, topical_words
 from assistant.types import Answer, Passage
 from index.embeddings import Embedder
 
+# Sentences the learned reader reads per question (the first stage's best): its cost grows linearly.
+READER_POOL = 24
+
+
+class ReaderLike(Protocol):
+    """What the answerer needs of `assistant.reader.Reader`."""
+
+    @property
+    def answer_threshold(self) -> float: ...
+
+    def score(self, question: str, items: Sequence[tuple[str, str]]) -> Sequence[Any]: ...
+
+
+class SpansLike(Protocol):
+    """What the answerer needs of `assistant.spans.SpanExtractor`."""
+
+    def spans(self, texts: Sequence[str]) -> list[list[Any]]: ...
+
+    def short_answer(self, answer_type: str, question: str, sentence: str, spans: Sequence[Any],
+                     hint: tuple[int, int] | None = None, article_date: str | None = None) -> Any: ...
+
 
 class ExtractiveAnswerer:
     """Answers from retrieved passages; safe to share between request threads."""
 
-    def __init__(self, embedder: Embedder, cache_size: int = 4096) -> None:
+    def __init__(self, embedder: Embedder, reader: ReaderLike | None = None, spans: SpansLike | None = None,
+                 cache_size: int = 4096) -> None:
         self.embedder = embedder
+        self.reader = reader
+        self.spans = spans
         self.scorer = SentenceScorer(embedder, cache_size=cache_size)
 
     def answer(self, question: str, passages: list[Passage], query: str | None = None,
                idf: Callable[[str], float] | None = None,
                tokens: Callable[[str], list[str]] | None = None,
-               in_corpus: Callable[[str], bool] | None = None, window: DateWindow | None = None) -> Answer:
+               in_corpus: Callable[[str], bool] | None = None, window: DateWindow | None = None,
+               answer_type: str | None = None) -> Answer:
         """Answer `question` from `passages` (ranked). `query` is the condensed retrieval query of a
         follow-up; `idf`/`tokens`/`in_corpus` are the collection's statistics and tokenizer (the
-        retriever's); `window` the publication period the question names. Every citation's quote is
-        `article[start:end]`; an abstention has no citations."""
+        retriever's); `window` the publication period the question names; `answer_type` the kind
+        of value asked for (question analysis; guessed from the wording when None). Every
+        citation's quote is `article[start:end]`; an abstention has no citations."""
         tokenize = tokens or simple_tokens
         sentences = candidates(passages, tokenize)
         if not sentences:
-            return Answer(question=question, answer=ABSTAIN_TEXT, abstained=True)
+            return _abstention(question)
+        qtype = answer_type or cue_type(question)
         ranked = self.scorer.rank(question, query, sentences, idf or (lambda _t: 1.0), tokenize)
-        if window is not None:  # "the August exchange": prefer articles published then
-            for sent in ranked:
-                if not window.contains(sent.passage.date, DATE_SLACK_DAYS):
-                    sent.score *= OUT_OF_WINDOW
-            ranked.sort(key=lambda s: -s.score)
-        confidence = ranked[0].score
-        if in_corpus is not None:
-            topical = topical_words(question)
-            if abstain.unknown_terms(topical, in_corpus, tokenize):
-                confidence = 0.0
-            else:
-                confidence *= 1 - abstain.MISSING_WORD_PENALTY * abstain.missing_share(topical, in_corpus, tokenize)
-        if confidence < abstain.MIN_CONFIDENCE:
-            return Answer(question=question, answer=ABSTAIN_TEXT, abstained=True)
-        chosen = choose(ranked, question)
-        return compose(question, chosen, ranked, answer_type(question), multi=multi_doc(question))
+        topical = topical_words(question)
+        if self.reader is None:
+            _prefer_window(ranked, window)
+            confidence = ranked[0].score
+            if in_corpus is not None:
+                if abstain.unknown_terms(topical, in_corpus, tokenize):
+                    confidence = 0.0
+                else:
+                    confidence *= 1 - abstain.MISSING_WORD_PENALTY * abstain.missing_share(topical, in_corpus, tokenize)
+            if confidence < abstain.MIN_CONFIDENCE:
+                return _abstention(question)
+            return compose(question, choose(ranked, question), ranked, cue_type(question), multi=multi_doc(question))
+        pool = self.read(question, ranked[:READER_POOL], window)
+        if pool[0].score < self.reader.answer_threshold or (
+                in_corpus is not None and abstain.unknown_terms(topical, in_corpus, tokenize, rare_words=False)):
+            return _abstention(question)
+        chosen = choose(pool, question)
+        self.lead_with_spans(question, chosen, qtype)
+        return compose(question, chosen, pool + ranked[READER_POOL:], cue_type(question), multi=multi_doc(question))
+
+    def read(self, question: str, pool: list[Candidate], window: DateWindow | None) -> list[Candidate]:
+        """Score `pool` with the learned reader, times the question's constraints (years it names,
+        the publication window it names); best first."""
+        assert self.reader is not None
+        results = self.reader.score(question, [(s.prev_text, s.text) for s in pool])
+        years = question_years(question)
+        for s, r in zip(pool, results, strict=True):
+            s.p_answer, s.span = float(r.p_answer), r.span
+            s.score = s.p_answer * year_agreement(years, s.text, s.passage.date).factor
+        _prefer_window(pool, window)
+        return pool
+
+    def lead_with_spans(self, question: str, chosen: list[Candidate], qtype: str) -> None:
+        """Replace the regex leads of `chosen` by typed short answers (None → no lead): a missing
+        short answer is better than a wrong one."""
+        if self.spans is None:
+            return
+        tagged = self.spans.spans([s.text for s in chosen])
+        for s, spans in zip(chosen, tagged, strict=True):
+            best = self.spans.short_answer(qtype, question, s.text, spans, hint=s.span,
+                                           article_date=s.passage.date or None)
+            s.lead = best.text if best is not None else ""
+
+
+def _prefer_window(ranked: list[Candidate], window: DateWindow | None) -> None:
+    """"The August exchange": sentences of articles published then first (re-sorts `ranked`)."""
+    if window is not None:
+        for sent in ranked:
+            if not window.contains(sent.passage.date, DATE_SLACK_DAYS):
+                sent.score *= OUT_OF_WINDOW
+    ranked.sort(key=lambda s: -s.score)
+
+
+def _abstention(question: str) -> Answer:
+    return Answer(question=question, answer=ABSTAIN_TEXT, abstained=True)

@@ -48,6 +48,10 @@ class Candidate:
     bigram: float = 0.0
     cue: float = 0.0
     lead: str = ""
+    # Filled by the learned reader: P(the sentence contains the answer) and its predicted short-answer
+    # span (character offsets inside `text`).
+    p_answer: float = 0.0
+    span: tuple[int, int] | None = None
 
 
 def candidates(passages: list[Passage], tokenize: Callable[[str], list[str]]) -> list[Candidate]:
