@@ -3,6 +3,12 @@
 `VectorStoreIndex` over its own Chroma collection (`ChromaVectorStore`), the same embedding model
 (through `index.embeddings.as_llama_index`), llama-index's default `SentenceSplitter` at the
 project's chunk size, top-k dense retrieval on the question alone (no history, no dates, no BM25).
+
+Only the title is metadata meant as text. Everything else (file name, doc_id, date, source, url)
+is listed in both `excluded_embed_metadata_keys` and `excluded_llm_metadata_keys`: the splitter's
+metadata-aware size (`MetadataAwareTextSplitter._get_metadata_str` in llama-index-core 0.14 counts
+the longer of the EMBED and LLM metadata strings against `chunk_size`) then only subtracts the
+title, so the chunks keep their text budget instead of being filled by identifiers and URLs.
 The answer is the top passage's text; its citation is that passage with the node's own
 `start_char_idx`/`end_char_idx` (checked by the scorer like any other citation). It abstains only
 when nothing is retrieved. No LLM is involved: the embedding model is passed explicitly and no
@@ -19,6 +25,9 @@ from assistant.types import Answer, Citation, Passage
 from index.embeddings import Embedder, as_llama_index
 from index.loaders import Document
 
+TEXT_METADATA = ("title",)
+ID_METADATA = ("file_name", "doc_id", "date", "source", "url")
+
 
 class BaselinePipeline:
     def __init__(self, client: Any, documents: Sequence[Document], embedder: Embedder, chunk_tokens: int = 160,
@@ -34,7 +43,7 @@ class BaselinePipeline:
         docs = [
             LIDocument(text=d.text, metadata={"file_name": d.file_name, "doc_id": d.doc_id, "title": d.title,
                                               "date": d.date, "source": d.source, "url": d.url},
-                       excluded_embed_metadata_keys=["doc_id", "url", "date", "source"])
+                       excluded_embed_metadata_keys=list(ID_METADATA), excluded_llm_metadata_keys=list(ID_METADATA))
             for d in documents
         ]
         self._index = VectorStoreIndex.from_documents(

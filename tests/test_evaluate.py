@@ -333,3 +333,28 @@ def test_an_interrupted_baseline_leaves_the_newsdesk_results(hash_env, monkeypat
     assert len((out / "results.jsonl").read_text(encoding="utf-8").splitlines()) == len(QUESTIONS)
     assert "Baseline: still running" in (out / "report.md").read_text(encoding="utf-8")
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-")], "staging folder left behind"
+
+
+def test_baseline_chunks_count_only_the_title_against_their_size(tmp_path, hash_embedder, capfd):
+    """url/date/source/ids are not text: they must not shrink the baseline's chunks (llama-index's
+    splitter subtracts the longer of the EMBED and LLM metadata strings from chunk_size)."""
+    from llama_index.core.node_parser import SentenceSplitter
+
+    from assistant.baseline import ID_METADATA, TEXT_METADATA, BaselinePipeline
+    from index.loaders import Document, make_doc_id
+    from index.store import make_client
+
+    sentences = " ".join(f"Sample sentence {i} says the harbour crews counted {i * 7} gulls." for i in range(120))
+    doc = Document(doc_id=make_doc_id(sentences), text=sentences, file_name="sample-gulls.txt",
+                   title="Sample: gull count", date="2026-01-02", source="Sample Wire",
+                   url="https://example.invalid/" + "very-long-path-segment/" * 12)
+    pipeline = BaselinePipeline(make_client(path=tmp_path / "store"), [doc], hash_embedder, chunk_tokens=160)
+    assert "Metadata length" not in capfd.readouterr().out  # llama-index prints this warning
+
+    answer = pipeline.ask("How many gulls did sentence 7 count?", top_k=50)
+    splitter = SentenceSplitter(chunk_size=160, chunk_overlap=20)
+    lengths = [len(splitter._tokenizer(p.text)) for p in answer.passages]
+    title_tokens = len(splitter._tokenizer(f"title: {doc.title}"))
+    assert max(lengths) > 160 - title_tokens - 15  # a full chunk uses (nearly) all of the budget left by the title
+    assert all(doc.text[p.start:p.end] == p.text for p in answer.passages)
+    assert set(TEXT_METADATA) | set(ID_METADATA) == {"title", "file_name", "doc_id", "date", "source", "url"}
