@@ -133,6 +133,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return int(run_eval_cli(args, _settings(args), build_assistant))
 
 
+def cmd_convert(args: argparse.Namespace) -> int:
+    from assistant.convert import run_convert_cli
+
+    return run_convert_cli(args)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="app.py", description="Newsdesk: cited answers over news articles")
     common = argparse.ArgumentParser(add_help=False)
@@ -167,6 +173,12 @@ def parser() -> argparse.ArgumentParser:
 
     add_eval_arguments(e)
     e.set_defaults(func=cmd_eval)
+
+    c = sub.add_parser("convert", help="public QA data (SQuAD 2.0, CLAPNQ) → an eval question set and corpus")
+    from assistant.convert import add_convert_arguments
+
+    add_convert_arguments(c)
+    c.set_defaults(func=cmd_convert)
     return p
 
 
