@@ -1,8 +1,11 @@
 """Documents → sentence-aware chunks with exact character offsets.
 
 Contract: for every chunk `c` of text `t`, `t[c.start:c.end] == c.text`; a chunk is at most
-`max_tokens` tiktoken tokens and at most `window` word pieces of the embedding model (when a
-`window_counter` is given), so the model never truncates it silently.
+`max_tokens` tiktoken tokens, at most `max_chars` characters, and at most `window` word pieces of
+the embedding model (when a `window_counter` is given), so the model never truncates it silently.
+The character cap also bounds the work per piece: a word-piece count is no measure of a run of
+characters without spaces (a 1 MB "word" is a single [UNK]), and tiktoken's cost grows with the
+square of such a run's length, so over-long runs are cut by characters before anything counts them.
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ def count_tokens(text: str) -> int:
 
 # Below this many word pieces under the window a run of sentences is taken by its summed count.
 WINDOW_MARGIN = 8
+# Far above what 160 tokens of prose take (about 700 characters), so only runs without spaces,
+# long URLs and the like ever meet it.
+MAX_CHARS = 2000
 
 _LINE = re.compile(r"[^\n]+")
 
@@ -75,18 +81,40 @@ def sentence_spans(text: str, offset: int = 0) -> list[Span]:
     return spans
 
 
-def _split_long(text: str, span: Span, fits: Callable[[str], bool]) -> list[Span]:
-    """Split one over-long sentence at word boundaries into pieces that fit."""
-    words = [m.span() for m in re.finditer(r"\S+", text[span.start : span.end])]
+def _split_long(text: str, span: Span, fits: Callable[[str], bool], max_chars: int) -> list[Span]:
+    """Split one over-long sentence at word boundaries into pieces that fit; a single word that
+    does not fit alone is cut by characters (see `_split_word`)."""
+    words: list[tuple[int, int]] = []
+    for m in re.finditer(r"\S+", text[span.start : span.end]):
+        words.extend(_split_word(text, span.start + m.start(), span.start + m.end(), fits, max_chars))
     pieces: list[Span] = []
     i = 0
     while i < len(words):
         j = i + 1
-        while j < len(words) and fits(text[span.start + words[i][0] : span.start + words[j][1]]):
+        while j < len(words) and fits(text[words[i][0] : words[j][1]]):
             j += 1
-        pieces.append(Span(span.start + words[i][0], span.start + words[j - 1][1]))
+        pieces.append(Span(words[i][0], words[j - 1][1]))
         i = j
     return pieces
+
+
+def _split_word(text: str, start: int, end: int, fits: Callable[[str], bool], max_chars: int) -> list[tuple[int, int]]:
+    """`text[start:end]` (no white space) as consecutive pieces that fit: cut into `max_chars`
+    pieces first (nothing longer is ever counted), then any piece that still does not fit is
+    halved until it does (or is one character)."""
+    if end - start <= max_chars and fits(text[start:end]):
+        return [(start, end)]
+    todo = [(s, min(s + max_chars, end)) for s in range(start, end, max_chars)]
+    todo.reverse()
+    out: list[tuple[int, int]] = []
+    while todo:
+        s, e = todo.pop()
+        if e - s <= 1 or fits(text[s:e]):
+            out.append((s, e))
+        else:
+            mid = (s + e) // 2
+            todo.extend([(mid, e), (s, mid)])
+    return out
 
 
 class Chunker:
@@ -99,8 +127,10 @@ class Chunker:
         window_counter: Callable[[str], int] | None = None,
         window: int = 256,
         overlap: bool = True,
+        max_chars: int = MAX_CHARS,
     ) -> None:
         self.max_tokens = max_tokens
+        self.max_chars = max_chars
         self.window_counter = window_counter
         self.window = window
         self.overlap = overlap
@@ -109,9 +139,9 @@ class Chunker:
         return self._within(text)
 
     def _within(self, text: str, word_pieces: int | None = None) -> bool:
-        """At most `max_tokens` tiktoken tokens and, with a window counter, at most `window` word
-        pieces (`word_pieces`: the count, when already known)."""
-        if count_tokens(text) > self.max_tokens:
+        """At most `max_chars` characters, `max_tokens` tiktoken tokens and, with a window counter,
+        at most `window` word pieces (`word_pieces`: the count, when already known)."""
+        if len(text) > self.max_chars or count_tokens(text) > self.max_tokens:
             return False
         if self.window_counter is None:
             return True
@@ -130,12 +160,13 @@ class Chunker:
         pieces: list[int] = []
         for span in sentence_spans(text):
             sentence = text[span.start : span.end]
-            n = self._inner_pieces(sentence)
-            if self._within(sentence, n + 2):
-                units.append(span)
-                pieces.append(n)
-                continue
-            for part in _split_long(text, span, self.fits):
+            if len(sentence) <= self.max_chars:
+                n = self._inner_pieces(sentence)
+                if self._within(sentence, n + 2):
+                    units.append(span)
+                    pieces.append(n)
+                    continue
+            for part in _split_long(text, span, self.fits, self.max_chars):
                 units.append(part)
                 pieces.append(self._inner_pieces(text[part.start : part.end]))
         chunks: list[Chunk] = []
@@ -154,7 +185,11 @@ class Chunker:
 
     def _run_fits(self, text: str, units: list[Span], pieces: list[int], i: int, j: int) -> bool:
         """Units i..j (inclusive) fit in one chunk; the summed count stands in for the exact one
-        unless it comes within WINDOW_MARGIN of the window."""
+        unless it comes within WINDOW_MARGIN of the window, or two of the units touch (pieces of
+        one word cut by characters: their word pieces do not add up)."""
+        if units[j].end - units[i].start > self.max_chars:
+            return False
         total = sum(pieces[i : j + 1]) + 2
+        touching = any(units[k].end == units[k + 1].start for k in range(i, j))
         return self._within(text[units[i].start : units[j].end],
-                            total if total <= self.window - WINDOW_MARGIN else None)
+                            total if total <= self.window - WINDOW_MARGIN and not touching else None)

@@ -6,13 +6,18 @@ Contract:
 * `doc_id` is a content hash of the normalized text (NFC, white space collapsed), so identical
   articles under two names share one id.
 * Bad input never raises: each bad file (or JSON line) becomes a `Skipped` with the file, the line
-  where it applies, and the reason; the rest of the batch loads.
+  where it applies, and the reason; the rest of the batch loads. That holds for any exception while
+  loading one file (a `RecursionError` from deeply nested JSON, a `MemoryError` on a huge line, a
+  parser's own error): the file (or JSON line) is skipped with a short reason, the details logged.
+* File names that become metadata (`file_name`) are display names, sanitised by
+  `safe_file_name`: no path, no control characters or line breaks, no lone surrogates, bounded length.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -21,7 +26,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+log = logging.getLogger(__name__)
+
 SUPPORTED = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
+MAX_NAME_CHARS = 200
 MANIFEST = "manifest.jsonl"
 _META_FIELDS = ("title", "date", "source", "url")
 
@@ -54,6 +62,32 @@ class Skipped:
 class LoadResult:
     documents: list[Document] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+
+
+def safe_file_name(name: str, fallback: str = "upload") -> str:
+    """A display name from an untrusted file name: its last path component (either slash), without
+    control/format characters (newlines, NUL, bidi overrides), lone surrogates or surrounding white
+    space, at most MAX_NAME_CHARS characters (the extension kept); `fallback` when nothing is left."""
+    text = str(name).encode("utf-8", "replace").decode("utf-8")  # lone surrogates become '?'
+    text = text.replace("\\", "/").rsplit("/", 1)[-1]
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    text = " ".join(text.split())
+    if text in ("", ".", ".."):
+        return fallback
+    if len(text) > MAX_NAME_CHARS:
+        _, dot, ext = text.rpartition(".")
+        ext = dot + ext if dot and len(ext) <= 10 else ""
+        text = text[: MAX_NAME_CHARS - len(ext)].rstrip() + ext
+    return text
+
+
+def _failure(e: BaseException) -> str:
+    """The reason given for a file that raised while loading: short, without internals."""
+    if isinstance(e, RecursionError):
+        return "could not be read: nested too deeply"
+    if isinstance(e, MemoryError):
+        return "could not be read: too large to process"
+    return "could not be read: unexpected content"
 
 
 def normalize_for_id(text: str) -> str:
@@ -122,6 +156,9 @@ def read_manifest(folder: Path) -> tuple[dict[str, dict[str, Any]], list[Skipped
         except json.JSONDecodeError as e:
             problems.append(Skipped(str(path), f"malformed JSON in manifest: {e.msg}", no))
             continue
+        except Exception as e:  # RecursionError on deep nesting: this line only
+            problems.append(Skipped(str(path), _failure(e), no))
+            continue
         if not isinstance(rec, dict) or not isinstance(rec.get("file"), str):
             problems.append(Skipped(str(path), 'manifest line needs an object with a "file" name', no))
             continue
@@ -153,7 +190,16 @@ def _html_text(html: str) -> tuple[str, dict[str, Any]]:
 
 
 def load_bytes(raw: bytes, name: str, origin: str, meta: dict[str, Any] | None = None) -> LoadResult:
-    """Load one file's content (also used for uploads). `name` decides the format by extension."""
+    """Load one file's content (also used for uploads). `name` decides the format by extension.
+    Never raises: any failure skips the file with its reason."""
+    try:
+        return _load_bytes(raw, name, origin, meta)
+    except Exception as e:  # RecursionError and MemoryError included
+        log.warning("loading %s failed", safe_file_name(name), exc_info=True)
+        return LoadResult(skipped=[Skipped(name, _failure(e))])
+
+
+def _load_bytes(raw: bytes, name: str, origin: str, meta: dict[str, Any] | None) -> LoadResult:
     result = LoadResult()
     meta = dict(meta or {})
     suffix = Path(name).suffix.lower()
@@ -187,7 +233,7 @@ def load_bytes(raw: bytes, name: str, origin: str, meta: dict[str, Any] | None =
     if not text.strip():
         result.skipped.append(Skipped(name, "no article text found"))
         return result
-    result.documents.append(_make(text, Path(name).name, origin, meta))
+    result.documents.append(_make(text, safe_file_name(name, "document"), origin, meta))
     return result
 
 
@@ -202,6 +248,8 @@ def _load_records(text: str, name: str, origin: str, meta: dict[str, Any], jsonl
                 records.append((no, json.loads(line)))
             except json.JSONDecodeError as e:
                 result.skipped.append(Skipped(name, f"malformed JSON: {e.msg}", no))
+            except Exception as e:  # RecursionError (deep nesting), MemoryError: this line only
+                result.skipped.append(Skipped(name, _failure(e), no))
     else:
         try:
             data = json.loads(text)
@@ -212,18 +260,31 @@ def _load_records(text: str, name: str, origin: str, meta: dict[str, Any], jsonl
         records = [(0, item) for item in items]
     for no, rec in records:
         line_no = no or None
-        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
-            result.skipped.append(Skipped(name, 'record needs a string "text" field', line_no))
+        try:
+            doc = _record(rec, name, origin, meta, no, len(result.documents))
+        except Exception as e:  # a record that defeats the loader costs only itself
+            result.skipped.append(Skipped(name, _failure(e), line_no))
             continue
-        body = rec["text"].replace("\r\n", "\n").replace("\r", "\n")
-        if not body.strip():
-            result.skipped.append(Skipped(name, "record has empty text", line_no))
-            continue
-        rec_name = str(rec.get("file_name") or rec.get("id") or f"{Path(name).name}#{no or len(result.documents) + 1}")
-        rec_meta = {**meta, **{k: rec.get(k) for k in (*_META_FIELDS, "published", "publisher", "link") if rec.get(k)}}
-        suffix = f"#L{no}" if no else f"#{len(result.documents)}"
-        result.documents.append(_make(body, rec_name, origin + suffix, rec_meta))
+        if isinstance(doc, str):
+            result.skipped.append(Skipped(name, doc, line_no))
+        else:
+            result.documents.append(doc)
     return result
+
+
+def _record(rec: Any, name: str, origin: str, meta: dict[str, Any], no: int, index: int) -> Document | str:
+    """One JSON record (line `no`, or the `index`-th record of a .json file when `no` is 0) as a
+    Document, or the reason it is skipped."""
+    if not isinstance(rec, dict) or not isinstance(rec.get("text"), str):
+        return 'record needs a string "text" field'
+    body = rec["text"].replace("\r\n", "\n").replace("\r", "\n")
+    if not body.strip():
+        return "record has empty text"
+    fallback = f"{safe_file_name(name, 'records')}#{no or index + 1}"
+    rec_name = safe_file_name(str(rec.get("file_name") or rec.get("id") or fallback), fallback)
+    rec_meta = {**meta, **{k: rec.get(k) for k in (*_META_FIELDS, "published", "publisher", "link") if rec.get(k)}}
+    suffix = f"#L{no}" if no else f"#{index}"
+    return _make(body, rec_name, origin + suffix, rec_meta)
 
 
 def iter_files(paths: Iterable[Path]) -> Iterable[Path]:

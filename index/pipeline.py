@@ -6,12 +6,18 @@
   (`replaced`).
 * `prune=True` → documents whose files under the given folders are gone are removed.
 * New documents are embedded in groups (one model call per group, for throughput) and written as
-  `pending` → chunks → `complete`, so a crash leaves only `pending` records, which the next run's
-  `repair()` clears before re-adding them.
+  `pending` → chunks → `complete`, so a crash leaves only `pending` records, which a later run's
+  `repair()` clears (see `index.store` for how writers sharing one Chroma server stay apart).
+  After marking a group complete the writer checks it and writes again any document another
+  process removed meanwhile (at most `WRITE_ATTEMPTS` times).
+* One bad file never costs another: any exception while loading or chunking one file skips that
+  file with its reason; the rest of the batch is indexed.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import sys
 import time
 from collections.abc import Iterable
@@ -25,8 +31,16 @@ from tqdm import tqdm
 
 from index.chunking import Chunker
 from index.embeddings import Embedder
-from index.loaders import Document, Skipped, load_bytes, load_paths
-from index.store import ChromaStore, ChunkBatch, DocRecord, date_ord
+from index.loaders import Document, Skipped, load_bytes, load_paths, safe_file_name
+from index.store import ChromaStore, ChunkBatch, DocRecord, date_ord, new_write_id
+
+log = logging.getLogger(__name__)
+
+WRITE_ATTEMPTS = 3
+
+
+class WriteConflictError(RuntimeError):
+    """Documents kept disappearing while they were written (another process deleting them)."""
 
 
 @dataclass
@@ -66,10 +80,14 @@ class IngestReport:
         }
 
 
+_RECORD_SUFFIX = re.compile(r"#L?\d+$")
+
+
 def _origin_path(origin: str) -> Path | None:
+    """The file an origin names (without a JSON record's `#L<n>`/`#<n>`); None for uploads."""
     if origin.startswith("upload:"):
         return None
-    return Path(origin.split("#", 1)[0])
+    return Path(_RECORD_SUFFIX.sub("", origin))
 
 
 class Ingestor:
@@ -104,7 +122,7 @@ class Ingestor:
         """One uploaded file (UI / API). `name` is only used for the format and display, never as a path."""
         started = time.perf_counter()
         report = IngestReport()
-        safe = Path(name.replace("\\", "/")).name or "upload"
+        safe = safe_file_name(name)
         if len(raw) > max_bytes:
             report.skipped.append(Skipped(safe, f"file is {len(raw):,} bytes, over the limit of {max_bytes:,}"))
         else:
@@ -126,7 +144,9 @@ class Ingestor:
         report.repaired = self.store.repair()
         known = {d.doc_id: d for d in self.store.list_documents()}
         by_origin: dict[str, str] = {o: d.doc_id for d in known.values() for o in d.origins}
-        seen_new: dict[str, Document] = {}
+        # New documents in this batch; identical texts under several names become one document
+        # with all their origins and names.
+        seen_new: dict[str, tuple[Document, list[str], list[str]]] = {}
         changed: set[str] = set()
         for doc in docs:
             report.doc_ids.append(doc.doc_id)
@@ -143,12 +163,13 @@ class Ingestor:
                 changed.add(doc.doc_id)  # written once, after the loop
                 report.aliased.append(doc.file_name)
             elif doc.doc_id in seen_new:
-                first = seen_new[doc.doc_id]
-                seen_new[doc.doc_id] = replace(first, origin=first.origin + "\n" + doc.origin,
-                                               file_name=first.file_name + "\n" + doc.file_name)
+                _, origins, names = seen_new[doc.doc_id]
+                origins.append(doc.origin)
+                if doc.file_name not in names:
+                    names.append(doc.file_name)
                 report.aliased.append(doc.file_name)
             else:
-                seen_new[doc.doc_id] = doc
+                seen_new[doc.doc_id] = (doc, [doc.origin], [doc.file_name])
                 (report.replaced if old_id and old_id != doc.doc_id else report.added).append(doc.file_name)
             if old_id and old_id != doc.doc_id:
                 self._drop_origin(known, old_id, doc.origin, report, record=False)
@@ -190,25 +211,32 @@ class Ingestor:
                 self._drop_origin(known, rec.doc_id, origin, report, record=True)
         self._flush_drops()
 
-    def _write_new(self, docs: list[Document], report: IngestReport) -> None:
+    def _write_new(self, docs: list[tuple[Document, list[str], list[str]]], report: IngestReport) -> None:
         total = 0
-        planned: list[tuple[Document, list[tuple[int, int, str]]]] = []
-        for doc in docs:
-            pieces = [(c.start, c.end, c.text) for c in self.chunker.chunk(doc.text)]
+        planned: list[_Planned] = []
+        for doc, origins, names in docs:
+            try:
+                pieces = [(c.start, c.end, c.text) for c in self.chunker.chunk(doc.text)]
+            except Exception as e:  # RecursionError, MemoryError included: one bad text never costs the batch
+                log.warning("chunking %s failed", doc.file_name, exc_info=True)
+                report.skipped.append(Skipped(doc.file_name, f"could not be split into passages ({_reason(e)})"))
+                _unreport(report, doc.doc_id, names)
+                continue
             if not pieces:
                 report.skipped.append(Skipped(doc.file_name, "no sentences to index"))
+                _unreport(report, doc.doc_id, names)
                 continue
-            planned.append((doc, pieces))
+            planned.append(_Planned(doc, tuple(origins), tuple(names), pieces))
             total += len(pieces)
         bar = tqdm(total=total, unit="chunk", desc="embedding", disable=not self.progress or total == 0)
-        groups: list[list[tuple[Document, list[tuple[int, int, str]]]]] = [[]]
+        groups: list[list[_Planned]] = [[]]
         size = 0
         for item in planned:
             if size >= self.group_chunks:
                 groups.append([])
                 size = 0
             groups[-1].append(item)
-            size += len(item[1])
+            size += len(item.pieces)
         # The model embeds group k+1 while one writer thread stores group k (registry `pending`,
         # chunks, `complete`, in that order, one group at a time), so Chroma's writes (network
         # round trips with a Chroma server) overlap the model instead of adding to it. On 2 local
@@ -231,28 +259,75 @@ class Ingestor:
 
     def _store_group(self, records: list[DocRecord], texts: list[str], batch: ChunkBatch,
                      vectors: NDArray[np.float32], report: IngestReport) -> None:
-        self.store.put_documents(records, texts)
-        self.store.upsert_chunks(batch, vectors)
-        self.store.set_states(records, "complete")
-        report.chunks_written += len(batch.ids)
+        """Write one group (`pending` → chunks → `complete`), then check it and write again the
+        documents that another process's repair or delete removed meanwhile."""
+        written = len(batch.ids)
+        for _attempt in range(WRITE_ATTEMPTS):
+            records = self.store.put_documents(records, texts)
+            self.store.upsert_chunks(batch, vectors)
+            self.store.set_states(records, "complete")
+            damaged = {r.doc_id for r in self.store.damaged(records)}
+            if not damaged:
+                report.chunks_written += written
+                return
+            log.warning("%d document(s) changed by another writer while being written; writing them again",
+                        len(damaged))
+            keep = [i for i, r in enumerate(records) if r.doc_id in damaged]
+            records = [replace(records[i], state="pending") for i in keep]
+            texts = [texts[i] for i in keep]
+            rows = [j for j, m in enumerate(batch.metadatas) if m["doc_id"] in damaged]
+            batch = ChunkBatch([batch.ids[j] for j in rows], [batch.texts[j] for j in rows],
+                               [batch.metadatas[j] for j in rows])
+            vectors = vectors[rows]
+        raise WriteConflictError(
+            f"{len(records)} document(s) were removed by another process each time they were written "
+            f"({WRITE_ATTEMPTS} attempts), e.g. {records[0].file_name!r}; is someone deleting them?")
 
-    def _prepare_group(self, group: list[tuple[Document, list[tuple[int, int, str]]]]
-                       ) -> tuple[list[DocRecord], ChunkBatch, list[str]]:
+    def _prepare_group(self, group: list[_Planned]) -> tuple[list[DocRecord], ChunkBatch, list[str]]:
         batch = ChunkBatch()
         records: list[DocRecord] = []
-        for doc, pieces in group:
-            origins = tuple(doc.origin.split("\n"))
-            names = tuple(doc.file_name.split("\n"))
+        for item in group:
+            doc, names = item.doc, item.names
+            write_id = new_write_id()
             rec = DocRecord(doc_id=doc.doc_id, file_name=names[0], title=doc.title, date=doc.date,
-                            source=doc.source, url=doc.url, file_names=names, origins=origins,
-                            n_chunks=len(pieces), state="pending")
+                            source=doc.source, url=doc.url, file_names=names, origins=item.origins,
+                            n_chunks=len(item.pieces), state="pending", write_id=write_id)
             records.append(rec)
-            for i, (start, end, text) in enumerate(pieces):
+            for i, (start, end, text) in enumerate(item.pieces):
                 batch.ids.append(f"{doc.doc_id}:{i}")
                 batch.texts.append(text)
                 batch.metadatas.append({
                     "doc_id": doc.doc_id, "file_name": names[0], "title": doc.title, "date": doc.date,
                     "date_ord": date_ord(doc.date), "source": doc.source, "url": doc.url,
-                    "start": start, "end": end, "chunk_index": i,
+                    "start": start, "end": end, "chunk_index": i, "write_id": write_id,
                 })
-        return records, batch, [doc.text for doc, _ in group]
+        return records, batch, [item.doc.text for item in group]
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A new document with all its origins and names, and its chunks (start, end, text)."""
+
+    doc: Document
+    origins: tuple[str, ...]
+    names: tuple[str, ...]
+    pieces: list[tuple[int, int, str]]
+
+
+def _reason(e: BaseException) -> str:
+    """A short, internals-free reason for a per-file failure."""
+    if isinstance(e, RecursionError):
+        return "nested too deeply"
+    if isinstance(e, MemoryError):
+        return "too large to process"
+    return "unexpected content"
+
+
+def _unreport(report: IngestReport, doc_id: str, names: list[str]) -> None:
+    """Take back the entries of a document that turned out unusable."""
+    if doc_id in report.doc_ids:
+        report.doc_ids.remove(doc_id)
+    for lst in (report.added, report.replaced, report.aliased):
+        for n in names:
+            if n in lst:
+                lst.remove(n)

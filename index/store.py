@@ -5,9 +5,17 @@ Two collections per store:
   metadata plus `start`/`end` offsets. The collection metadata records the embedding model and
   dimension; opening it with another model raises `StoreMismatchError`.
 * `<name>_docs`: one record per document (full text as the document, a 1-d placeholder vector),
-  with `state` = `pending` while its chunks are written and `complete` after. Readers only trust
-  complete documents, so a crash mid-write never exposes half a document; `repair()` removes
-  what a crash left behind.
+  with `state` = `pending` while its chunks are written, `complete` after, and `deleting` while
+  it is removed. Readers only trust complete documents, so a crash mid-write never exposes half a
+  document.
+
+Several processes may write to one Chroma server at once (Chroma has no transactions), so every
+`pending`/`deleting` marker carries its writer (`owner`, one per `ChromaStore`), a lease
+(`lease_until`, epoch seconds) and the `write_id` that its chunks carry too. `repair()` clears only
+markers that are this store's own or whose lease expired, and deletes only the chunks of that
+write (chunks first, then the registry entry, so a crash in between leaves a marker that the next
+repair finds, never orphan chunks). A writer checks its documents after marking them complete
+(`damaged()`) and writes again what another process removed meanwhile.
 
 Every write is split into batches of at most the server's maximum batch size.
 """
@@ -16,6 +24,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import secrets
+import socket
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,6 +38,10 @@ from numpy.typing import NDArray
 
 T = TypeVar("T")
 READ_PAGE = 20_000
+# How long another process leaves a `pending`/`deleting` marker alone. One group of chunks takes
+# seconds to write; the lease only has to outlast that by a wide margin (and clock skew between hosts).
+LEASE_SECONDS = 900.0
+MARKER_STATES = ("pending", "deleting")
 
 
 class StoreMismatchError(RuntimeError):
@@ -49,6 +65,9 @@ class DocRecord:
     n_chunks: int = 0
     state: str = "complete"
     text: str | None = None
+    write_id: str = ""  # the write that stored this version's chunks (they carry it too)
+    owner: str = ""  # the writer holding a pending/deleting marker
+    lease_until: float = 0.0  # epoch seconds; others may clear the marker after this
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -62,6 +81,9 @@ class DocRecord:
             "origins": json.dumps(list(self.origins)),
             "n_chunks": self.n_chunks,
             "state": self.state,
+            "write_id": self.write_id,
+            "owner": self.owner,
+            "lease_until": float(self.lease_until),
         }
 
     @classmethod
@@ -78,6 +100,9 @@ class DocRecord:
             n_chunks=int(meta.get("n_chunks", 0) or 0),
             state=str(meta.get("state", "complete")),
             text=text,
+            write_id=str(meta.get("write_id") or ""),
+            owner=str(meta.get("owner") or ""),
+            lease_until=float(meta.get("lease_until") or 0.0),
         )
 
 
@@ -147,12 +172,28 @@ def make_client(path: Path | None = None, host: str | None = None, port: int = 8
     return chromadb.PersistentClient(path=str(path), settings=cfg)
 
 
+def new_write_id() -> str:
+    """A fresh id for one write of one document's chunks."""
+    return secrets.token_hex(8)
+
+
+def _write_filter(doc_id: str, write_id: str) -> dict[str, Any]:
+    """Chunks of `doc_id` stored by `write_id` (all of its chunks for records written before write ids)."""
+    if not write_id:
+        return {"doc_id": doc_id}
+    return {"$and": [{"doc_id": doc_id}, {"write_id": write_id}]}
+
+
 class ChromaStore:
-    def __init__(self, client: Any, name: str, embed_model: str, embed_dim: int) -> None:
+    def __init__(self, client: Any, name: str, embed_model: str, embed_dim: int,
+                 lease_seconds: float = LEASE_SECONDS) -> None:
         self.client = client
         self.name = name
         self.embed_model = embed_model
         self.embed_dim = embed_dim
+        self.lease_seconds = lease_seconds
+        # This writer, as named in its markers: unique per store object, also across hosts.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         try:
             self.chunks = client.get_or_create_collection(
                 name,
@@ -187,14 +228,24 @@ class ChromaStore:
             return False
 
     # -- documents ---------------------------------------------------------------------------
+    def lease(self) -> float:
+        """The `lease_until` of a marker written now."""
+        return time.time() + self.lease_seconds
+
     @_guarded
-    def put_documents(self, recs: Sequence[DocRecord], texts: Sequence[str]) -> None:
-        """Register documents (full text, metadata), in as few writes as the batch limit allows."""
+    def put_documents(self, recs: Sequence[DocRecord], texts: Sequence[str]) -> list[DocRecord]:
+        """Register documents (full text, metadata), in as few writes as the batch limit allows.
+        `pending` records are stamped with this writer and a fresh lease; returns what was written."""
+        until = self.lease()
+        stamped = [replace(r, owner=self.owner, lease_until=until) if r.state in MARKER_STATES else r
+                   for r in recs]
         step = self._max_batch
-        for i in range(0, len(recs), step):
-            part = recs[i : i + step]
+        for i in range(0, len(stamped), step):
+            part = stamped[i : i + step]
             self.docs.upsert(ids=[r.doc_id for r in part], embeddings=[[1.0]] * len(part),
-                             documents=list(texts[i : i + step]), metadatas=[r.metadata() for r in part])
+                             documents=list(texts[i : i + step]),
+                             metadatas=[replace(r, text=None).metadata() for r in part])
+        return stamped
 
     @_guarded
     def set_states(self, recs: Sequence[DocRecord], state: str) -> list[DocRecord]:
@@ -241,23 +292,66 @@ class ChromaStore:
 
     @_guarded
     def delete_document(self, doc_id: str) -> bool:
-        """Hide the document first (registry), then remove its chunks."""
-        existed = bool(self.docs.get(ids=[doc_id], include=[])["ids"])
-        self.docs.delete(ids=[doc_id])
-        self.chunks.delete(where={"doc_id": doc_id})
+        """Hide the document (marker `deleting`, owned by this writer), remove all its chunks, then
+        its registry entry. A crash in between leaves the marker, which `repair()` finishes.
+        (Deleting a text while another process adds the same text again is last-come-wins.)"""
+        got = self.docs.get(ids=[doc_id], include=["metadatas"])
+        if not got["ids"]:
+            return False
+        rec = DocRecord.from_chroma(doc_id, got["metadatas"][0])
+        marker = replace(rec, state="deleting", owner=self.owner, lease_until=self.lease())
+        self.docs.update(ids=[doc_id], metadatas=[marker.metadata()])
         self._bump()
-        return existed
+        self.chunks.delete(where={"doc_id": doc_id})
+        self._delete_marker(marker)
+        self._bump()
+        return rec.state == "complete"
+
+    def _delete_marker(self, rec: DocRecord) -> None:
+        """The registry entry of `rec`, unless another write replaced it meanwhile."""
+        if rec.write_id:
+            self.docs.delete(ids=[rec.doc_id], where={"write_id": rec.write_id})
+        else:
+            self.docs.delete(ids=[rec.doc_id])
+
+    def _stale(self, rec: DocRecord, now: float) -> bool:
+        return rec.owner == self.owner or rec.lease_until < now
 
     @_guarded
     def repair(self) -> list[str]:
-        """Remove chunks of documents a crash left `pending`; returns their ids."""
-        pending = list(self.docs.get(where={"state": "pending"}, include=[])["ids"])
-        for doc_id in pending:
-            self.chunks.delete(where={"doc_id": doc_id})
-            self.docs.delete(ids=[doc_id])
-        if pending:
+        """Finish what a crashed (or timed-out) writer left: for `pending`/`deleting` markers that
+        are this writer's own or whose lease expired, delete that write's chunks, then the marker.
+        Markers of live writers are left alone. Returns the repaired document ids."""
+        got = self.docs.get(where={"state": {"$in": list(MARKER_STATES)}}, include=["metadatas"])
+        now = time.time()
+        stale = [r for r in (DocRecord.from_chroma(i, m) for i, m in zip(got["ids"], got["metadatas"], strict=True))
+                 if self._stale(r, now)]
+        for rec in stale:
+            self.chunks.delete(where={"doc_id": rec.doc_id} if rec.state == "deleting"
+                               else _write_filter(rec.doc_id, rec.write_id))
+            self._delete_marker(rec)
+        if stale:
             self._bump()
-        return pending
+        return [r.doc_id for r in stale]
+
+    @_guarded
+    def damaged(self, recs: Sequence[DocRecord]) -> list[DocRecord]:
+        """Those of `recs` (just marked complete) that are not complete with all their chunks now,
+        because another process's repair or delete removed part of them meanwhile."""
+        if not recs:
+            return []
+        ids = [r.doc_id for r in recs]
+        state: dict[str, str] = {}
+        counts: dict[str, int] = {}
+        step = max(1, min(self._max_batch, 500))
+        for i in range(0, len(ids), step):
+            part = ids[i : i + step]
+            got = self.docs.get(ids=part, include=["metadatas"])
+            state.update({d: str(m.get("state")) for d, m in zip(got["ids"], got["metadatas"], strict=True)})
+            chunks = self.chunks.get(where={"doc_id": {"$in": part}}, include=["metadatas"])
+            for m in chunks["metadatas"]:
+                counts[str(m["doc_id"])] = counts.get(str(m["doc_id"]), 0) + 1
+        return [r for r in recs if state.get(r.doc_id) != "complete" or counts.get(r.doc_id, 0) != r.n_chunks]
 
     # -- chunks ------------------------------------------------------------------------------
     @_guarded
@@ -321,14 +415,15 @@ class ChromaStore:
     @_guarded
     def version(self) -> str:
         """Changes whenever documents are added or removed (for caches such as BM25): a generation
-        counter that every write increments, read from the registry's collection metadata (one
-        small request, whatever the collection's size), plus the chunk count."""
+        that every write sets to a new random value, read from the registry's collection metadata
+        (one small request, whatever the collection's size), plus the chunk count."""
         meta = self.client.get_collection(f"{self.name}_docs").metadata or {}
-        return f"g{int(meta.get('generation', 0))}-{self.count_chunks()}"
+        return f"g{meta.get('generation', 0)}-{self.count_chunks()}"
 
     def _bump(self) -> None:
-        """Mark a change for readers' caches (see `version`)."""
+        """Mark a change for readers' caches (see `version`). A new random value rather than a
+        counter: two processes bumping at once may overwrite each other, but the value still changes."""
         meta = dict(self.client.get_collection(f"{self.name}_docs").metadata or {})
-        meta["generation"] = int(meta.get("generation", 0)) + 1
+        meta["generation"] = secrets.token_hex(6)
         self.docs.modify(metadata=meta)
 

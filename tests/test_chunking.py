@@ -53,3 +53,36 @@ def test_no_chunk_exceeds_the_embedding_window(minilm):
         for c in chunker.chunk(text):
             assert minilm.count_window_tokens(c.text) <= minilm.window
             assert text[c.start : c.end] == c.text
+
+
+def test_chunks_are_capped_by_characters_even_without_spaces():
+    """A 1 MB line without spaces: no million-character chunk (its word-piece count would be tiny:
+    one [UNK]), every chunk within the caps, offsets exact, in bounded time."""
+    import time
+
+    from index.embeddings import HashEmbedder
+
+    e = HashEmbedder()
+    chunker = Chunker(window_counter=e.count_window_tokens, window=e.window)
+    text = "A normal first sentence.\n" + "x" * 1_000_000 + "\nA normal last sentence."
+    started = time.perf_counter()
+    chunks = chunker.chunk(text)
+    assert time.perf_counter() - started < 30
+    assert _covered(chunks) >= set(range(text.index("x"), text.rindex("x") + 1))
+    for c in chunks:
+        assert text[c.start : c.end] == c.text
+        assert len(c.text) <= chunker.max_chars and count_tokens(c.text) <= chunker.max_tokens
+    assert chunks[0].text.startswith("A normal first sentence.") and chunks[-1].text.endswith("A normal last sentence.")
+
+
+def test_dense_runs_are_halved_until_they_fit():
+    text = "Start. " + "ab1" * 3000 + " tail words here."
+    chunker = Chunker(max_tokens=40, max_chars=500)
+    chunks = chunker.chunk(text)
+    for c in chunks:
+        assert text[c.start : c.end] == c.text and count_tokens(c.text) <= 40 and len(c.text) <= 500
+    assert _covered(chunks) >= set(range(text.index("ab1"), text.rindex("ab1") + 3))
+
+
+def _covered(chunks) -> set[int]:
+    return {i for c in chunks for i in range(c.start, c.end)}

@@ -132,3 +132,59 @@ def test_malformed_manifest_line_is_reported(tmp_path: Path):
     result = load_paths([tmp_path])
     assert result.documents[0].date == "2024-03-01"
     assert result.skipped[0].line == 2 and "manifest" in result.skipped[0].reason
+
+
+# -- one bad file never costs another ---------------------------------------------------------
+
+DEEP = b"[" * 200_000 + b"]" * 200_000  # json.loads raises RecursionError, not JSONDecodeError
+
+
+def test_deeply_nested_json_is_skipped_and_the_rest_loads(tmp_path: Path):
+    (tmp_path / "a-deep.json").write_bytes(DEEP)
+    (tmp_path / "b-good.txt").write_text("A sample article about a quiet harbour on Monday.", encoding="utf-8")
+    lines = [json.dumps({"text": "Sample record one about ferries."}).encode(), b'{"text": ' + DEEP + b"}",
+             json.dumps({"text": "Sample record three about bridges."}).encode()]
+    (tmp_path / "c-mixed.jsonl").write_bytes(b"\n".join(lines))
+    result = load_paths([tmp_path])
+    reasons = {(Path(s.file).name, s.line): s.reason for s in result.skipped}
+    assert reasons == {("a-deep.json", None): "could not be read: nested too deeply",
+                       ("c-mixed.jsonl", 2): "could not be read: nested too deeply"}
+    assert sorted(d.file_name for d in result.documents) == ["b-good.txt", "c-mixed.jsonl#1", "c-mixed.jsonl#3"]
+
+
+def test_any_loader_exception_skips_only_that_file(tmp_path: Path, monkeypatch):
+    import index.loaders as loaders
+
+    def broken(html: str):
+        raise MemoryError
+
+    monkeypatch.setattr(loaders, "_html_text", broken)
+    (tmp_path / "a.html").write_text("<html><body><p>Sample page.</p></body></html>", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("A sample article on Monday.", encoding="utf-8")
+    result = load_paths([tmp_path])
+    assert [d.file_name for d in result.documents] == ["b.txt"]
+    assert [(Path(s.file).name, s.reason) for s in result.skipped] == [("a.html", "could not be read: too large to process")]
+
+
+@pytest.mark.parametrize(("raw", "safe"), [
+    ("../../etc/passwd.txt", "passwd.txt"),
+    ("..\\..\\evil.md", "evil.md"),
+    ("two\nlines.txt", "two lines.txt"),
+    ("tab\tand\x00nul\x1b[31m.txt", "tab and nul [31m.txt"),
+    ("rtl\u202eexe.txt", "rtl exe.txt"),
+    ("lone\ud800surrogate.txt", "lone?surrogate.txt"),
+    ("   ", "upload"),
+    ("..", "upload"),
+    ("dir/", "upload"),
+    ("a" * 500 + ".jsonl", "a" * 194 + ".jsonl"),
+])
+def test_safe_file_name(raw: str, safe: str):
+    from index.loaders import safe_file_name
+
+    assert safe_file_name(raw) == safe
+
+
+def test_record_names_are_sanitised():
+    rec = {"text": "Sample record about a market.", "file_name": "x/../y\nz.txt"}
+    doc = load_bytes(json.dumps(rec).encode(), "recs.jsonl", "upload:recs.jsonl").documents[0]
+    assert doc.file_name == "y z.txt"
