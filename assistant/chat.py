@@ -1,28 +1,31 @@
 """Assistant.ask()/stream(): the single seam used by the UI, the HTTP API, the CLI and evaluation.
 
-A `Conversation` carries one chat's turns, so follow-ups are resolved with the history and
-citation numbers stay stable across the turns (the same quote keeps its number).
+Each question is analysed first (`assistant.question`: kind, answer type, entity, periods), then
+planned within its chat (`assistant.conversation`: a question that stands on its own is asked on its
+own; one that needs the conversation inherits the topic of the last answered turn), retrieved and
+answered. A `Conversation` carries one chat's topic and turns and keeps citation numbers stable
+across the turns (the same quote keeps its number); callers that only have the earlier questions
+(`history`) get a conversation rebuilt from them (`Conversation.replay`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from assistant.answer import ExtractiveAnswerer
-from assistant.condense import condense_extractive
+from assistant.conversation import Conversation, TurnPlan, known_to_corpus
+from assistant.dates import DATE_SLACK_DAYS, DateWindow, resolve_windows
 from assistant.retrieve import Retriever
-from assistant.types import Answer, Citation, Filters, Passage
+from assistant.types import Answer, Filters, Passage
 from index.embeddings import Embedder
 from index.pipeline import Ingestor, IngestReport
 from index.store import ChromaStore, DocRecord
 
-_MARKER = re.compile(r"\[(\d+)\]")
+__all__ = ["Assistant", "Conversation", "LLMAnswerer", "QuestionError"]
 
 
 class QuestionError(ValueError):
@@ -35,29 +38,6 @@ class LLMAnswerer(Protocol):
     def condense(self, question: str, history: Sequence[tuple[str, str]]) -> str: ...
 
     def stream(self, question: str, passages: list[Passage]) -> Iterator[str | Answer]: ...
-
-
-@dataclass
-class Conversation:
-    """One chat. `turns` holds (question, answer text) pairs; `numbers` keeps citation numbers stable."""
-
-    turns: list[tuple[str, str]] = field(default_factory=list)
-    numbers: dict[tuple[str, int, int], int] = field(default_factory=dict)
-
-    def renumber(self, answer: Answer) -> Answer:
-        """Give each quote the number it had earlier in this chat, or the next free one."""
-        mapping: dict[int, int] = {}
-        cites: list[Citation] = []
-        for c in answer.citations:
-            key = (c.doc_id, c.start, c.end)
-            if key not in self.numbers:
-                self.numbers[key] = len(self.numbers) + 1
-            mapping[c.n] = self.numbers[key]
-        for c in answer.citations:
-            dup = mapping.get(c.duplicate_of) if c.duplicate_of is not None else None
-            cites.append(c.model_copy(update={"n": mapping[c.n], "duplicate_of": dup}))
-        text = _MARKER.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", answer.answer)
-        return answer.model_copy(update={"answer": text, "citations": cites})
 
 
 class Assistant:
@@ -101,7 +81,8 @@ class Assistant:
         """Yields text deltas, then the final `Answer` (always last, always exactly once).
 
         `history` (earlier questions of the chat, oldest first) is used when no `conversation` is
-        given; with a conversation, its turns are the history and this turn is appended to it.
+        given (replayed into a throw-away conversation, see `Conversation.replay`); with a
+        conversation, its topic and turns are the context and this turn is recorded in it.
         """
         started = time.perf_counter()
         question = self.check_question(question)
@@ -109,14 +90,16 @@ class Assistant:
         mode = mode or self.default_mode
         if mode not in ("extractive", "llm"):
             raise QuestionError(f"unknown mode {mode!r}: use 'extractive' or 'llm'")
-        turns: list[tuple[str, str]] = list(conversation.turns) if conversation else [(q, "") for q in history or []]
+        conv = conversation if conversation is not None else self.replay(history or [])
+        turns = list(conv.turns)
         notice = ""
         if mode == "llm" and self.llm is None:
             notice = "No LLM is configured; showing the extractive answer."
             mode = "extractive"
-        query = condense_extractive(question, turns) if turns else question
-        if mode == "llm" and turns and self.llm is not None:
-            with contextlib.suppress(Exception):  # the extractive condensation above stays
+        plan = conv.plan(question, self.windows)
+        query = plan.query
+        if mode == "llm" and plan.dependent and turns and self.llm is not None:
+            with contextlib.suppress(Exception):  # the planned query above stays
                 query = self.llm.condense(question, turns)
         # The answerer reads a few more passages than are shown, so a supporting sentence just below
         # the cut still counts; `Answer.passages` holds the top k.
@@ -125,7 +108,7 @@ class Assistant:
         answer: Answer | None = None
         if mode == "llm" and self.llm is not None:
             try:
-                for item in self.llm.stream(question, passages):
+                for item in self.llm.stream(plan.question, passages):
                     if isinstance(item, Answer):
                         answer = item
                     else:
@@ -134,11 +117,14 @@ class Assistant:
                 notice = f"The language model could not answer ({type(e).__name__}: {_short(e)}); showing the extractive answer instead."
                 answer = None
         if answer is None:
-            answer = self.extractive.answer(
-                question, pool, query=query, idf=self.retriever.idf,
-                tokens=self.retriever.lexicon.tokens, in_corpus=self.retriever.in_corpus,
-                window=self.retriever.window(query),
-            )
+            answer = self._extractive(plan, pool, query)
+            alone = plan.alone
+            if answer.abstained and alone is not None:
+                # The topic did not help a question that stands on its own: ask it on its own.
+                alone_pool = self.retriever.retrieve(alone.query, filters=filters, k=max(k, self.answer_pool))
+                second = self._extractive(alone, alone_pool, alone.query)
+                if not second.abstained:
+                    plan, query, pool, passages, answer = alone, alone.query, alone_pool, alone_pool[:k], second
             if mode == "llm":
                 answer = answer.model_copy(update={"mode": "extractive"})
         answer = answer.model_copy(update={
@@ -148,12 +134,35 @@ class Assistant:
             "notice": " ".join(x for x in (notice, answer.notice) if x),
             "latency_ms": round((time.perf_counter() - started) * 1000, 1),
         })
+        conv.record(plan, answer, answered=not answer.abstained)
         if conversation is not None:
             answer = conversation.renumber(answer)
             conversation.turns.append((question, answer.answer))
         if mode == "extractive" or answer.mode == "extractive":
             yield answer.answer
         yield answer
+
+    def _extractive(self, plan: TurnPlan, pool: list[Passage], query: str) -> Answer:
+        analysis = plan.analysis
+        return self.extractive.answer(
+            plan.question, _in_topic_window(plan, pool), query=query, idf=self.retriever.idf,
+            tokens=self.retriever.lexicon.tokens, in_corpus=self.retriever.in_corpus,
+            window=analysis.window or self.retriever.window(query), answer_type=analysis.answer_type,
+        )
+
+    def windows(self, text: str) -> list[DateWindow]:
+        """The publication windows a text names, resolved against the collection's dates."""
+        return resolve_windows(text, self.retriever._current().article_dates)
+
+    def replay(self, history: Sequence[str]) -> Conversation:
+        """A conversation rebuilt from earlier questions only: a question counts as answered when
+        the articles know its names, numbers and most of its words (see `assistant.conversation`)."""
+        if not history:
+            return Conversation()
+        return Conversation.replay(
+            history, self.windows,
+            lambda a: known_to_corpus(a, self.retriever.in_corpus, self.retriever.lexicon.tokens),
+        )
 
     def check_question(self, question: str) -> str:
         q = (question or "").strip()
@@ -205,6 +214,17 @@ class Assistant:
         store_ok = self.store.heartbeat()
         return {"ready": store_ok, "store": store_ok, "model": self.embedder.name,
                 "lexical_index_loaded": self.retriever.loaded}
+
+
+def _in_topic_window(plan: TurnPlan, pool: list[Passage]) -> list[Passage]:
+    """For a question that inherited the conversation's period ("How many prisoners were exchanged?"
+    after "Summarize the August exchange"), only the passages published then, when there are any:
+    the user did not name another period, so the answer stays in the topic's."""
+    window = plan.analysis.window
+    if not plan.inherited_window or window is None or window.relation != "in":
+        return pool
+    inside = [p for p in pool if window.contains(p.date, DATE_SLACK_DAYS)]
+    return inside or pool
 
 
 def _short(e: Exception) -> str:
