@@ -358,3 +358,37 @@ def test_baseline_chunks_count_only_the_title_against_their_size(tmp_path, hash_
     assert max(lengths) > 160 - title_tokens - 15  # a full chunk uses (nearly) all of the budget left by the title
     assert all(doc.text[p.start:p.end] == p.text for p in answer.passages)
     assert set(TEXT_METADATA) | set(ID_METADATA) == {"title", "file_name", "doc_id", "date", "source", "url"}
+
+
+PROBES = Path(__file__).resolve().parent.parent / "eval" / "probes"
+
+
+@pytest.mark.parametrize("name", ["seeds-dev.jsonl", "seeds-holdout.jsonl"])
+def test_probe_sets_load_and_point_into_the_seed_articles(name):
+    """The held-out probe sets are valid eval input; every non-yes/no alias group occurs in one of
+    its sources (a label check, not a system check); no article text is copied as evidence."""
+    from assistant.scoring import alias_matches
+    from tests.conftest import SEEDS
+
+    if not SEEDS.is_dir():
+        pytest.skip("../shared/corpus/seeds is not present")
+    docs = load_paths([SEEDS]).documents
+    texts = {d.file_name: d.text for d in docs}
+    qs = load_questions(PROBES / name, docs)
+    assert len(qs) >= 40 and not any(q.evidence for q in qs)
+    unanswerable = [q for q in qs if not q.answerable]
+    assert 0.12 <= len(unanswerable) / len(qs) <= 0.2
+    assert {q.type for q in qs} >= {"factoid", "casual", "yes-no", "definition", "summary", "comparison", "list",
+                                    "follow-up", "topic-switch", "unanswerable"}
+    for q in qs:
+        assert all(s in texts for s in q.sources), q.id
+        for group in q.answers:
+            if group not in (("yes",), ("no",)):
+                assert any(alias_matches(a, texts[s]) for a in group for s in q.sources), (q.id, group)
+        assert not any(len(q.question) > 40 and q.question in t for t in texts.values()), q.id
+
+
+def test_probe_sets_are_disjoint():
+    dev, hold = (load_questions(PROBES / n) for n in ("seeds-dev.jsonl", "seeds-holdout.jsonl"))
+    assert not {q.question.lower() for q in dev} & {q.question.lower() for q in hold}
+    assert not {q.id for q in dev} & {q.id for q in hold}
