@@ -147,6 +147,20 @@ def test_count_with_its_unit(tagged: dict[str, list[TypedSpan]]) -> None:
     assert answer(tagged, "number", "How many miners were freed?", RESCUE) == "14 miners"
 
 
+def test_regnal_numbers_ranges_and_groups(extractor: SpanExtractor) -> None:
+    royal = "King Charles III opened the new bridge on Friday."
+    crowd = "An estimated 16,000 to 35,000 volunteers joined the clean-up, the organisers said."
+    vote = "The proposal was backed by the Democrats and opposed by most independents."
+    got = dict(zip([royal, crowd, vote], extractor.spans([royal, crowd, vote]), strict=True))
+    assert texts(got[royal], "person") == ["Charles III"]
+    assert [(s.text, s.unit) for s in got[crowd] if s.label == "number"] == [
+        ("An estimated 16,000 to 35,000 volunteers", "volunteers")]
+    q = "How many volunteers joined the clean-up?"
+    assert short_answer("number", q, crowd, got[crowd]).text.endswith("16,000 to 35,000 volunteers")  # type: ignore[union-attr]
+    # a group named in the plural is an actor for "who"
+    assert short_answer("name", "Who backed the proposal?", vote, got[vote]).text == "Democrats"  # type: ignore[union-attr]
+
+
 def test_no_short_answer_when_unclear(tagged: dict[str, list[TypedSpan]]) -> None:
     # two different rates, nothing in the question to choose between them
     assert answer(tagged, "percent", "What was the rate?", TWO_RATES) is None
@@ -162,9 +176,11 @@ def test_hint_prefers_the_overlapping_span(tagged: dict[str, list[TypedSpan]]) -
     q = "What was the rate?"
     start = TWO_RATES.index("4 per cent")
     assert answer(tagged, "percent", q, TWO_RATES, hint=(start, start + 4)) == "4 per cent"
-    # a hint on a span of the wrong type does not override the typed choice
-    city = BROKERED.index("Abu Dhabi")
-    assert answer(tagged, "name", "Who brokered the ceasefire?", BROKERED, hint=(city, city + 9)) == "Norway"
+    # a hint on the right span settles it; a hint on a span of the wrong type (a city for "who")
+    # means the reader and the typing disagree: no short answer rather than a guess
+    city, norway = BROKERED.index("Abu Dhabi"), BROKERED.index("Norway")
+    assert answer(tagged, "name", "Who brokered the ceasefire?", BROKERED, hint=(norway, norway + 6)) == "Norway"
+    assert answer(tagged, "name", "Who brokered the ceasefire?", BROKERED, hint=(city, city + 9)) is None
 
 
 def test_expected_labels_contract() -> None:
