@@ -20,6 +20,7 @@ from assistant.answer import ExtractiveAnswerer
 from assistant.conversation import Conversation, TurnPlan, known_to_corpus
 from assistant.dates import DATE_SLACK_DAYS, DateWindow, resolve_windows
 from assistant.retrieve import Retriever
+from assistant.strategies import Tools, answer_for
 from assistant.types import Answer, Filters, Passage
 from index.embeddings import Embedder
 from index.pipeline import Ingestor, IngestReport
@@ -117,12 +118,12 @@ class Assistant:
                 notice = f"The language model could not answer ({type(e).__name__}: {_short(e)}); showing the extractive answer instead."
                 answer = None
         if answer is None:
-            answer = self._extractive(plan, pool, query)
+            answer = self._extractive(plan, pool, query, filters, k)
             alone = plan.alone
             if answer.abstained and alone is not None:
                 # The topic did not help a question that stands on its own: ask it on its own.
                 alone_pool = self.retriever.retrieve(alone.query, filters=filters, k=max(k, self.answer_pool))
-                second = self._extractive(alone, alone_pool, alone.query)
+                second = self._extractive(alone, alone_pool, alone.query, filters, k)
                 if not second.abstained:
                     plan, query, pool, passages, answer = alone, alone.query, alone_pool, alone_pool[:k], second
             if mode == "llm":
@@ -142,13 +143,41 @@ class Assistant:
             yield answer.answer
         yield answer
 
-    def _extractive(self, plan: TurnPlan, pool: list[Passage], query: str) -> Answer:
+    def _extractive(self, plan: TurnPlan, pool: list[Passage], query: str, filters: Filters | None,
+                    k: int) -> Answer:
+        """The strategy of the question's kind (`assistant.strategies`), or the extractive
+        answerer for factoids (and when a strategy has nothing to add)."""
         analysis = plan.analysis
-        return self.extractive.answer(
-            plan.question, _in_topic_window(plan, pool), query=query, idf=self.retriever.idf,
-            tokens=self.retriever.lexicon.tokens, in_corpus=self.retriever.in_corpus,
-            window=analysis.window or self.retriever.window(query), answer_type=analysis.answer_type,
+        pool = _in_topic_window(plan, pool)
+        tools = Tools(
+            answerer=self.extractive,
+            retrieve=lambda text: self.retriever.retrieve(text, filters=filters, k=max(k, self.answer_pool)),
+            document=self._whole_article, idf=self.retriever.idf, tokens=self.retriever.lexicon.tokens,
+            in_corpus=self.retriever.in_corpus,
         )
+        answer = answer_for(analysis, plan.question, pool, tools)
+        if answer is not None:
+            return answer
+        question = plan.question
+        window = analysis.window or self.retriever.window(query)
+        if window is not None and window.relation != "in":
+            # "the last exchange before February 2026": the open period ranks articles; as words
+            # (a year) it would rule out the sentence that answers ("Oct. 2, 2025")
+            question = " ".join(question.replace(window.phrase, " ").replace(" before ", " ").split())
+        return self.extractive.answer(
+            question, pool, query=query, idf=self.retriever.idf,
+            tokens=self.retriever.lexicon.tokens, in_corpus=self.retriever.in_corpus,
+            window=window, answer_type=analysis.answer_type,
+        )
+
+    def _whole_article(self, doc_id: str) -> Passage | None:
+        """The complete text of an article as one passage (offsets 0..len), for summaries."""
+        rec = self.get_document(doc_id)
+        if rec is None or not rec.text:
+            return None
+        return Passage(chunk_id=f"{doc_id}:all", doc_id=doc_id, file_name=rec.file_name, title=rec.title,
+                       date=rec.date, source=rec.source, url=rec.url, start=0, end=len(rec.text), text=rec.text,
+                       score=0.0)
 
     def windows(self, text: str) -> list[DateWindow]:
         """The publication windows a text names, resolved against the collection's dates."""
@@ -218,10 +247,10 @@ class Assistant:
 
 def _in_topic_window(plan: TurnPlan, pool: list[Passage]) -> list[Passage]:
     """For a question that inherited the conversation's period ("How many prisoners were exchanged?"
-    after "Summarize the August exchange"), only the passages published then, when there are any:
-    the user did not name another period, so the answer stays in the topic's."""
+    after "Summarize the August exchange") or a follow-up that swaps it ("And in August?"), only the
+    passages published then, when there are any: the answer stays in the period the chat is about."""
     window = plan.analysis.window
-    if not plan.inherited_window or window is None or window.relation != "in":
+    if not (plan.inherited_window or plan.dependent) or window is None or window.relation != "in":
         return pool
     inside = [p for p in pool if window.contains(p.date, DATE_SLACK_DAYS)]
     return inside or pool

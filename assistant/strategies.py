@@ -1,0 +1,747 @@
+"""A strategy per question kind: analysed question + passages → `Answer` with exact-offset citations.
+
+`answer_for(analysis, question, passages, tools)` dispatches on `analysis.kind`:
+
+* yesno — the sentence that settles it. "Yes"/"No" leads only when a quoted sentence supports it:
+  the learned reader's judgement (`Reader.judge`) when the reader is loaded; without it, "Yes" when
+  one sentence (with the one before it) names everything the question names and says the rest, and
+  "No" when it gives a different value for an exclusive slot the question fills ("handed over in
+  Poland?" — the articles say Belarus; "200 prisoners?" — they say 146). Otherwise: the articles do
+  not say, and the closest sentence is quoted.
+* definition — the role or description the articles attach to the entity: "U.S. special envoy Steve
+  Witkoff", "Dmytro Lubinets, the Ukrainian parliament commissioner…", "X, who is Y", "X is Y".
+* summary — 3–5 central sentences of the article(s) in the period or about the entity: central =
+  similar to the other sentences of those articles, covering who/what/when/where/how many, early in
+  the article; a sentence opening with a pronoun brings the sentence before it (which introduces
+  the subject); ordered as written; syndicated copies cited once each, as duplicates.
+* comparison — each side retrieved and answered on its own (its own period/entity) for each
+  attribute asked (size, place, mediator, date), presented side by side, each cited to its article.
+* list — every distinct typed value (`assistant.spans`) found in the sentences that answer, across
+  articles, each cited once.
+* factoid — None: the extractive answerer (`assistant.answer`) handles it.
+
+Hand-written because these are compositions of the project's own steps (candidates, scoring,
+reader, typed spans, citations); the patterns for roles are the appositive grammar of news English.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from assistant import abstain
+from assistant.abstain import ABSTAIN_TEXT
+from assistant.candidates import Candidate, candidates
+from assistant.compose import cite, similar
+from assistant.dates import DATE_SLACK_DAYS, DateWindow
+from assistant.question import Attribute, QuestionAnalysis, Side
+from assistant.select import topical_words
+from assistant.types import Answer, Citation, Passage
+
+# Yes/no: the reader's judgement must reach this probability and beat "not said".
+JUDGE_MIN = 0.5
+# Yes/no without the reader: a sentence "says the rest" when it covers this share of the question's
+# content stems beyond its names and numbers.
+YES_COVERAGE = 0.5
+YESNO_POOL = 8
+# Summary length and the weights of centrality, coverage of who/what/when/where/how many, position.
+SUMMARY_MIN, SUMMARY_MAX = 3, 5
+SUMMARY_ARTICLES = 3
+W_CENTRAL, W_COVER, W_POSITION, W_TOPIC = 0.35, 0.35, 0.15, 0.15
+# Two summary sentences this similar (cosine) say the same thing; below it, similarity to the chosen
+# ones counts against a sentence with this weight.
+SAME_POINT = 0.8
+MMR_REDUNDANCY = 0.6
+SUMMARY_TARGET = 4
+# News puts the facts of an event first: a sentence in the article's first characters gets this bonus
+# when a comparison looks for one of its attributes.
+EARLY_CHARS, EARLY_BONUS = 600, 0.15
+# A list takes values from sentences scoring at least this share of the best one.
+LIST_RATIO = 0.75
+LIST_POOL = 8
+LIST_NEAR = 6  # words between a listed value and the question's word it answers
+NOT_SAID = "The articles do not say this directly."
+
+
+class AnswererLike(Protocol):
+    """What the strategies use of `assistant.answer.ExtractiveAnswerer`."""
+
+    scorer: Any
+    reader: Any
+    spans: Any
+
+    def answer(self, question: str, passages: list[Passage], query: str | None = None,
+               idf: Callable[[str], float] | None = None, tokens: Callable[[str], list[str]] | None = None,
+               in_corpus: Callable[[str], bool] | None = None, window: DateWindow | None = None,
+               answer_type: str | None = None) -> Answer: ...
+
+
+@dataclass(frozen=True)
+class Tools:
+    """The collection's services a strategy may use: the extractive answerer (scorer, reader,
+    span extractor), retrieval of a query (filters and k bound), the whole text of an article as
+    one passage, and the collection's statistics."""
+
+    answerer: AnswererLike
+    retrieve: Callable[[str], list[Passage]]
+    document: Callable[[str], Passage | None]
+    idf: Callable[[str], float]
+    tokens: Callable[[str], list[str]]
+    in_corpus: Callable[[str], bool]
+
+
+def answer_for(analysis: QuestionAnalysis, question: str, passages: list[Passage], tools: Tools) -> Answer | None:
+    """The answer of the strategy for `analysis.kind`, or None when the extractive answerer should
+    answer (factoids, or a strategy that has nothing to add). `question` is the effective question
+    (normalized, follow-ups resolved); `passages` the retrieved pool, best first."""
+    if analysis.kind == "summary":
+        return summary(analysis, question, passages, tools)
+    if analysis.kind == "comparison":
+        return comparison(analysis, question, tools)
+    if analysis.kind == "definition":
+        return definition(analysis, question, passages, tools)
+    if analysis.kind == "yesno":
+        return yes_no(analysis, question, passages, tools)
+    if analysis.kind == "list":
+        return listing(analysis, question, passages, tools)
+    return None
+
+
+# -- shared pieces ------------------------------------------------------------------------------
+
+def _abstention(question: str) -> Answer:
+    return Answer(question=question, answer=ABSTAIN_TEXT, abstained=True)
+
+
+def _in_window(passages: list[Passage], window: DateWindow | None) -> list[Passage]:
+    if window is None or window.relation != "in":
+        return passages
+    return [p for p in passages if window.contains(p.date, DATE_SLACK_DAYS)]
+
+
+def _ranked(question: str, passages: list[Passage], tools: Tools) -> list[Candidate]:
+    sentences = candidates(passages, tools.tokens)
+    if not sentences:
+        return []
+    ranked: list[Candidate] = tools.answerer.scorer.rank(question, None, sentences, tools.idf, tools.tokens)
+    return ranked
+
+
+def _unknown(question: str, tools: Tools, analysis: QuestionAnalysis | None = None) -> bool:
+    """The question names something (a name, a number, a rare word) no article contains. The
+    periods it names select articles by date ("the February 2026 exchange") and are left out."""
+    text = question
+    if analysis is not None:
+        for w in [*analysis.windows, *(s.window for s in analysis.sides if s.window is not None)]:
+            text = text.replace(w.phrase, " ")
+    return bool(abstain.unknown_terms(topical_words(text), tools.in_corpus, tools.tokens))
+
+
+class _Citer:
+    """Numbers citations in order of first use; a sentence's syndicated copies (near-identical
+    sentences of other articles in `pool`) are cited beside it as duplicates."""
+
+    def __init__(self, pool: Sequence[Candidate] = ()) -> None:
+        self.citations: list[Citation] = []
+        self.pool = list(pool)
+        self._numbers: dict[tuple[str, int], int] = {}
+
+    def markers(self, s: Candidate) -> str:
+        key = (s.passage.doc_id, s.start)
+        if key in self._numbers:
+            return f"[{self._numbers[key]}]"
+        n = len(self.citations) + 1
+        self._numbers[key] = n
+        self.citations.append(cite(n, s))
+        out = [n]
+        seen_docs = {s.passage.doc_id}
+        for other in self.pool:
+            if other.passage.doc_id in seen_docs or not similar(other.text, s.text):
+                continue
+            seen_docs.add(other.passage.doc_id)
+            okey = (other.passage.doc_id, other.start)
+            if okey in self._numbers:
+                continue
+            m = len(self.citations) + 1
+            self._numbers[okey] = m
+            self.citations.append(cite(m, other, duplicate_of=n))
+            out.append(m)
+        return "".join(f"[{m}]" for m in out)
+
+    def add(self, citations: Sequence[Citation], text: str) -> str:
+        """Take over another answer's citations; returns its text with markers renumbered."""
+        mapping: dict[int, int] = {}
+        for c in citations:
+            key = (c.doc_id, c.start)
+            if key not in self._numbers:
+                self._numbers[key] = len(self.citations) + 1
+                self.citations.append(c.model_copy(update={"n": self._numbers[key]}))
+            mapping[c.n] = self._numbers[key]
+        fixed: list[Citation] = []
+        for c in self.citations:
+            if c.duplicate_of is not None and c.n in mapping.values() and c.duplicate_of in mapping:
+                c = c.model_copy(update={"duplicate_of": mapping[c.duplicate_of]})
+            fixed.append(c)
+        self.citations = fixed
+        return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
+
+
+def _used(citer: _Citer, text: str) -> list[Citation]:
+    """The citations whose markers occur in `text` (every marker has exactly one)."""
+    used = {int(m) for m in re.findall(r"\[(\d+)\]", text)}
+    return [c for c in citer.citations if c.n in used]
+
+
+# -- entity matching -------------------------------------------------------------------------------
+
+_ALIASES = {"uae": ["united arab emirates", "emirates"], "us": ["united states", "u.s."],
+            "u.s.": ["united states", "us"], "usa": ["united states", "u.s.", "us"],
+            "united states": ["u.s.", "us"], "united arab emirates": ["uae"], "uk": ["united kingdom", "britain"]}
+
+
+def _entity_pattern(entity: str) -> re.Pattern[str]:
+    """The entity, its surname alone ("Witkoff" for "Steve Witkoff") and its common short forms."""
+    low = entity.lower().strip()
+    forms = {low, *_ALIASES.get(low, [])}
+    words = low.split()
+    if len(words) >= 2 and words[0] not in ("the", "a", "an"):
+        forms.add(words[-1])
+    if words and words[0] == "the":
+        forms.add(" ".join(words[1:]))
+    alts = "|".join(sorted((re.escape(f) for f in forms if f), key=len, reverse=True))
+    return re.compile(rf"(?<![\w.])(?:{alts})(?![\w])", re.IGNORECASE)
+
+
+# -- definition ----------------------------------------------------------------------------------
+
+_ROLE_WORD = r"(?:[A-Z][\w.’'-]*|[a-z][\w’'-]*)"
+_ROLE_STOP = {"the", "a", "an", "and", "or", "of", "including", "said", "says", "told", "that", "with", "by", "as",
+              "to", "in", "on", "at", "for", "from", "while", "but", "when", "after", "before", "officials",
+              "meanwhile", "however", "also", "then", "he", "she", "they", "it", "his", "her", "their",
+              "which", "who", "whom", "these", "those", "this", "was", "is", "were", "are", "has", "have", "had"}
+_VERBISH = re.compile(r"(?:ed|ing)$")
+
+
+def _role_before(sentence: str, start: int) -> str:
+    """"U.S. special envoy Steve Witkoff" → "U.S. special envoy"; "Zelenskyy’s aide Kyrylo Budanov" →
+    "Zelenskyy’s aide"; "Ukraine’s lead negotiator, Rustem Umerov" → "Ukraine’s lead negotiator"."""
+    head = sentence[:start]
+    comma = bool(re.search(r",\s*$", head))
+    head = re.sub(r"[,\s]+$", "", head)
+    words = re.findall(r"\S+", head)
+    role: list[str] = []
+    for w in reversed(words[-5:]):
+        clean = w.strip("“”\"()")
+        if not re.search(r"\w", clean) or clean.lower() in _ROLE_STOP or re.search(r"[,;:]$", w):
+            break
+        role.insert(0, clean)
+    # keep only a run that ends with a noun-like word and is not a verb phrase
+    while role and (role[-1].lower() in _ROLE_STOP or _VERBISH.search(role[-1].lower())):
+        role = []
+    if not role:
+        return ""
+    if comma and not re.search(r"['’]s$", role[0]) and len(role) < 2:
+        return ""
+    text = " ".join(role)
+    if all(w[0].isupper() for w in role) and not re.search(r"['’]s\b", text):
+        return ""  # a name run ("President Volodymyr"), not a role
+    return text
+
+
+def _role_after(sentence: str, end: int) -> str:
+    """"Dmytro Lubinets, the Ukrainian parliament commissioner for human rights, …" → "the Ukrainian
+    parliament commissioner for human rights"; "X, who is Y" and "X is Y" likewise."""
+    tail = sentence[end:]
+    m = re.match(r"\s*,\s*(?:who\s+(?:is|was)\s+)?(?P<role>(?:the|a|an|one\s+of)\s+[^,;.—–]+?)\s*(?:,|;|—|–|\.|$)", tail)
+    if not m:
+        m = re.match(r"\s+(?:is|was)\s+(?P<role>(?:the|a|an|one\s+of)\s+[^,;.—–]+?)\s*(?:,|;|—|–|\.|$)", tail)
+    if not m:
+        return ""
+    role = m.group("role").strip()
+    return role if 1 <= len(role.split()) <= 12 else ""
+
+
+def _merge_roles(found: list[tuple[str, Candidate]]) -> list[tuple[str, Candidate]]:
+    """One entry per role: "special envoy" and "U.S. special envoy" are one (the longer kept), the
+    roles said most often first, then in rank order."""
+    merged: list[tuple[str, list[Candidate]]] = []
+    for role, s in sorted(found, key=lambda f: -len(f[0])):
+        low = role.lower()
+        for i, (kept, sents) in enumerate(merged):
+            if kept.lower().endswith(low) or low.endswith(kept.lower()):
+                merged[i] = (kept, [*sents, s])
+                break
+        else:
+            merged.append((role, [s]))
+    merged.sort(key=lambda m: (-len({(c.passage.doc_id, c.start) for c in m[1]}), min(c.rank for c in m[1])))
+    return [(role, min(sents, key=lambda c: (c.rank, c.start))) for role, sents in merged]
+
+
+def definition(analysis: QuestionAnalysis, question: str, passages: list[Passage], tools: Tools) -> Answer | None:
+    """The roles the articles give the entity, each quoted; the first leads in bold."""
+    entity = analysis.target or analysis.entity
+    if not entity:
+        return None
+    pat = _entity_pattern(entity)
+    ranked = _ranked(question, passages, tools)
+    mentions = [s for s in ranked if pat.search(s.text)]
+    if not mentions:
+        return _abstention(question) if _unknown(question, tools) or ranked else None
+    found: list[tuple[str, Candidate]] = []
+    for s in sorted(mentions, key=lambda s: (s.rank, s.start)):
+        for m in pat.finditer(s.text):
+            # the full name when the articles give it ("Steve Witkoff" for "witkoff")
+            start, end = m.start(), m.end()
+            full = re.match(r"(?:[A-Z][\w’'-]+\s+)+$", s.text[max(0, start - 40) : start])
+            if full:
+                start -= len(full.group(0))
+            for role in (_role_before(s.text, start), _role_after(s.text, end)):
+                if role and all(role.lower() != r.lower() for r, _ in found):
+                    found.append((role, s))
+    found = _merge_roles(found)
+    citer = _Citer(ranked)
+    if not found:
+        best = mentions[0]
+        body = f"{NOT_SAID} The closest passage: {best.text} {citer.markers(best)}"
+        return Answer(question=question, answer=body, abstained=False, citations=citer.citations,
+                      mode="extractive")
+    parts = []
+    for _role, s in found[:3]:
+        parts.append(f"{s.text} {citer.markers(s)}")
+    roles = [r for r, _ in found[:3]]
+    head = f"**{roles[0]}**" + (f" (also: {'; '.join(roles[1:])})" if len(roles) > 1 else "")
+    body = head + " — " + "\n\n".join(dict.fromkeys(parts))
+    return Answer(question=question, answer=body, abstained=False, short_answer=roles[0],
+                  citations=_used(citer, body), mode="extractive")
+
+
+# -- yes / no ----------------------------------------------------------------------------------------
+
+_SLOT_PLACE = re.compile(r"\b(?:in|at|to|into|from|near)\s+(?P<value>(?:the\s+)?[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*)")
+_NUMBER = re.compile(r"\b\d[\d,]*\b")
+_AUX_START = re.compile(r"^\s*(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|isn't|aren't|"
+                        r"wasn't|weren't|don't|doesn't|didn't|hasn't|haven't|hadn't)\s+(?:it\s+true\s+that\s+)?",
+                        re.IGNORECASE)
+
+
+def _names(text: str) -> list[str]:
+    return [m.group(0) for m in re.finditer(r"\b(?:[A-Z][\w’'.-]*[A-Za-z])(?:\s+[A-Z][\w’'.-]*[A-Za-z])*", text)]
+
+
+def _stems(text: str, tools: Tools) -> set[str]:
+    return {t for t in tools.tokens(text) if len(t) > 1}
+
+
+def yes_no(analysis: QuestionAnalysis, question: str, passages: list[Passage], tools: Tools) -> Answer:
+    """Yes / No with the sentence that settles it, or "the articles do not say" with the closest."""
+    pool = _in_window(passages, analysis.window) or passages
+    ranked = _ranked(question, pool, tools)
+    if not ranked:
+        return _abstention(question)
+    top = ranked[:YESNO_POOL]
+    citer = _Citer(ranked)
+    verdict = _judge(question, top, tools) if tools.answerer.reader is not None else None
+    if verdict is None:
+        verdict = _rule_verdict(analysis, question, top, tools)
+    if verdict is not None:
+        word, s = verdict
+        body = f"**{word}** — {s.text} {citer.markers(s)}"
+        return Answer(question=question, answer=body, abstained=False, short_answer=word,
+                      citations=_used(citer, body), mode="extractive")
+    if _unknown(question, tools, analysis) and not _contrast_slot(question):
+        return _abstention(question)
+    best = top[0]
+    body = f"{NOT_SAID} The closest passage: {best.text} {citer.markers(best)}"
+    return Answer(question=question, answer=body, abstained=False, citations=_used(citer, body), mode="extractive")
+
+
+def _judge(question: str, top: list[Candidate], tools: Tools) -> tuple[str, Candidate] | None:
+    """The learned reader's (yes, no, not-said) over the leading sentences (with the sentence before)."""
+    claims = tools.answerer.reader.judge(question, [f"{s.prev_text} {s.text}".strip() for s in top])
+    best: tuple[float, str, Candidate] | None = None
+    for s, (yes, no, not_said) in zip(top, claims, strict=True):
+        for p, word in ((yes, "Yes"), (no, "No")):
+            if p >= JUDGE_MIN and p > not_said and (best is None or p > best[0]):
+                best = (p, word, s)
+    return (best[1], best[2]) if best else None
+
+
+def _contrast_slot(question: str) -> list[str]:
+    """Values the question puts in an exclusive slot: a place after in/at/to, a count."""
+    body = _AUX_START.sub("", question)
+    places = [m.group("value") for m in _SLOT_PLACE.finditer(body)]
+    return [re.sub(r"^the\s+", "", p) for p in places] + _NUMBER.findall(body)
+
+
+def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate],
+                  tools: Tools) -> tuple[str, Candidate] | None:
+    """Without the reader: "Yes" when a sentence (with the one before) names every name and number
+    of the question and covers most of its other content words; "No" when a sentence about the same
+    thing gives another value for the question's place or count."""
+    from assistant import places as gazetteer
+
+    body = _AUX_START.sub("", topical_words(question))
+    specific = [n for n in _names(body) if n.lower() not in ("i",)] + _NUMBER.findall(body)
+    slot_values = _contrast_slot(topical_words(question))
+    rest_words = body
+    for v in specific:
+        rest_words = rest_words.replace(v, " ")
+    rest = _stems(rest_words, tools)
+    for s in top:
+        context = f"{s.prev_text} {s.text}"
+        names_ok = all(_entity_pattern(v).search(s.text) for v in specific)
+        covered = len(rest & (_stems(context, tools))) / len(rest) if rest else 1.0
+        if names_ok and covered >= YES_COVERAGE:
+            return "Yes", s
+    for value in slot_values:
+        if _entity_pattern(value).search(" ".join(s.text for s in top)):
+            continue  # the articles name it: not contradicted by another value
+        is_number = value[0].isdigit()
+        others = [w for w in rest if len(w) > 3]
+        for s in top:
+            shared = sum(1 for w in others if w in s.tokens or w in s.prev_tokens)
+            if others and shared < max(1, len(others) // 2):
+                continue
+            if is_number:
+                if _NUMBER.search(s.text):
+                    return "No", s
+            elif any(gazetteer.is_place(m.group("value").removeprefix("the ")) for m in _SLOT_PLACE.finditer(s.text)):
+                return "No", s
+    return None
+
+
+# -- list ------------------------------------------------------------------------------------------
+
+def listing(analysis: QuestionAnalysis, question: str, passages: list[Passage], tools: Tools) -> Answer | None:
+    """Every distinct typed value across the answering sentences, each cited once."""
+    extractor = tools.answerer.spans
+    if extractor is None:
+        return None
+    from assistant.spans import value_key, values
+
+    pool = _in_window(passages, analysis.window) or passages
+    ranked = _ranked(question, pool, tools)
+    if not ranked or _unknown(question, tools, analysis):
+        return None
+    best = ranked[0].score
+    chosen = [s for s in ranked[:LIST_POOL] if s.score >= LIST_RATIO * best]
+    tagged = extractor.spans([s.text for s in chosen])
+    key_stems = _key_stems(question, tools)
+    found: dict[str, tuple[str, Candidate]] = {}
+    for s, spans in zip(chosen, tagged, strict=True):
+        for span in values(analysis.answer_type, question, s.text, spans):
+            if key_stems and not _same_clause(s.text, span.start, span.end, key_stems, tools):
+                continue
+            key = value_key(span)
+            if key not in found:
+                found[key] = (span.text, s)
+    if not found:
+        return None
+    citer = _Citer(ranked)
+    heads: list[str] = []
+    parts: list[str] = []
+    for text, s in found.values():
+        marker = citer.markers(s)
+        heads.append(f"**{text}** {marker.split(']')[0]}]")
+        part = f"{s.text} {marker}"
+        if part not in parts:
+            parts.append(part)
+    body = ", ".join(heads) + "\n\n" + "\n\n".join(parts)
+    return Answer(question=question, answer=body, abstained=False,
+                  short_answer="; ".join(t for t, _ in found.values()), citations=_used(citer, body),
+                  mode="extractive")
+
+
+def _key_stems(question: str, tools: Tools) -> set[str]:
+    """The question's verbs and nouns that say what the values do ("mediated"), without the wh-words,
+    the type noun ("countries") and the topic words every sentence shares."""
+    words = re.sub(r"^\s*(?:which|what|who|name|list)\s+(?:\w+\s+)?", "", topical_words(question), flags=re.I)
+    return _stems(words, tools)
+
+
+def _same_clause(sentence: str, start: int, end: int, key_stems: set[str], tools: Tools) -> bool:
+    """The value stands within a few words of one of the question's words, in the same clause
+    ("the United States and United Arab Emirates acted as mediators"; "US-mediated")."""
+    a = max(sentence.rfind(",", 0, start), sentence.rfind(";", 0, start), sentence.rfind("—", 0, start)) + 1
+    cut = [i for i in (sentence.find(",", end), sentence.find(";", end), sentence.find("—", end)) if i >= 0]
+    b = min(cut) if cut else len(sentence)
+    before = re.findall(r"[\w.'’-]+", sentence[a:start])[-LIST_NEAR:]
+    after = re.findall(r"[\w.'’-]+", sentence[end:b])[:LIST_NEAR]
+    inside = re.findall(r"[\w.'’-]+", sentence[start:end + 12])[:2]  # "US-mediated"
+    return any(_stems(w.replace("-", " "), tools) & key_stems for w in before + after + inside)
+
+
+# -- summary ------------------------------------------------------------------------------------------
+
+_BOILERPLATE = re.compile(r"download our app|subscribe|newsletter|also read|share this|click here|sign up|"
+                          r"follow us|all rights reserved|@\w", re.IGNORECASE)
+_PRONOUN_START = re.compile(r"^(?:He|She|They|It|His|Her|Their|Its|This|These|Those|That|The\s+(?:move|deal|exchange|"
+                            r"swap|group|two))\b")
+_DAY = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|"
+                  r"June|July|August|September|October|November|December|\d{4}|yesterday|today|last\s+week)\b")
+_COUNT = re.compile(r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?)\b",
+                    re.IGNORECASE)
+_PLACE_PREP = re.compile(r"\b(?:in|at|to|from|near|with)\s+(?:the\s+)?[A-Z]\w+")
+
+
+def _articles_for(analysis: QuestionAnalysis, passages: list[Passage], tools: Tools) -> list[Passage]:
+    """The whole articles to summarize: those of the period (or mentioning the entity), in rank order."""
+    pool = passages
+    if analysis.window is not None:
+        pool = _in_window(passages, analysis.window)
+    entity = analysis.entity
+    if entity and not analysis.window:
+        pat = _entity_pattern(entity)
+        pool = [p for p in pool if pat.search(p.text)] or []
+    docs: list[Passage] = []
+    for p in pool:
+        if p.doc_id in {d.doc_id for d in docs}:
+            continue
+        doc = tools.document(p.doc_id)
+        if doc is not None:
+            docs.append(doc)
+        if len(docs) >= SUMMARY_ARTICLES:
+            break
+    return docs
+
+
+def summary(analysis: QuestionAnalysis, question: str, passages: list[Passage], tools: Tools) -> Answer:
+    """The most central sentences of the article(s) in the period or about the entity."""
+    if _unknown(question, tools, analysis):
+        return _abstention(question)
+    docs = _articles_for(analysis, passages, tools)
+    if not docs:
+        return _abstention(question)
+    sentences = [s for s in candidates(docs, tools.tokens) if _summary_worthy(s)]
+    if not sentences:
+        return _abstention(question)
+    chosen = _central(analysis, question, sentences, tools)
+    # one copy per syndicated sentence: the others are cited as its duplicates
+    citer = _Citer(sentences)
+    order = {d.doc_id: i for i, d in enumerate(docs)}
+    chosen.sort(key=lambda s: (order[s.passage.doc_id], s.start))
+    paragraphs: list[str] = []
+    current = ""
+    for s in chosen:
+        if s.passage.doc_id != current:
+            paragraphs.append("")
+            current = s.passage.doc_id
+        paragraphs[-1] = f"{paragraphs[-1]} {s.text} {citer.markers(s)}".strip()
+    body = "\n\n".join(paragraphs)
+    return Answer(question=question, answer=body, abstained=False, citations=_used(citer, body), mode="extractive")
+
+
+def _summary_worthy(s: Candidate) -> bool:
+    text = s.text.strip()
+    return (len(text.split()) >= 8 and text[-1] in ".!?”\"’'" and not _BOILERPLATE.search(text))
+
+
+def _central(analysis: QuestionAnalysis, question: str, sentences: list[Candidate], tools: Tools) -> list[Candidate]:
+    vecs = _embed(tools, [*(s.text for s in sentences), analysis.target or question])
+    sv, qv = vecs[:-1], vecs[-1]
+    sims = sv @ sv.T
+    n = len(sentences)
+    central = (sims.sum(axis=1) - 1.0) / max(1, n - 1)
+    central = (central - central.min()) / (np.ptp(central) or 1.0)
+    topic = sv @ qv
+    topic = (topic - topic.min()) / (np.ptp(topic) or 1.0)
+    by_doc: dict[str, int] = {}
+    position = np.zeros(n)
+    for i, s in enumerate(sentences):
+        k = by_doc.get(s.passage.doc_id, 0)
+        by_doc[s.passage.doc_id] = k + 1
+        position[i] = 1.0 / (1 + k)
+    facets = [_facets(s.text) for s in sentences]  # who / when / where / how many
+    cover = np.array([len(f) / 4 for f in facets])
+    score = W_CENTRAL * central + W_COVER * cover + W_POSITION * position + W_TOPIC * topic
+    # Maximal marginal relevance: each next sentence is central and says something the chosen ones
+    # do not (an article often restates its lead further down).
+    chosen: list[int] = []
+    while len(chosen) < min(SUMMARY_TARGET, n):
+        best_i, best_v = -1, -np.inf
+        for i in range(n):
+            if i in chosen or any(similar(sentences[i].text, sentences[j].text) for j in chosen):
+                continue
+            redundancy = max((sims[i, j] for j in chosen), default=0.0)
+            value = score[i] - MMR_REDUNDANCY * redundancy
+            if redundancy > SAME_POINT:
+                continue
+            if value > best_v:
+                best_i, best_v = i, value
+        if best_i < 0:
+            break
+        chosen.append(best_i)
+    picked = [sentences[i] for i in chosen]
+    # A sentence opening with a pronoun brings the one before it, which introduces its subject.
+    out: list[Candidate] = []
+    index = {(s.passage.doc_id, s.start): s for s in sentences}
+    all_by_doc: dict[str, list[Candidate]] = {}
+    for s in candidates(list({s.passage.doc_id: s.passage for s in sentences}.values()), tools.tokens):
+        all_by_doc.setdefault(s.passage.doc_id, []).append(s)
+    for s in picked:
+        if _PRONOUN_START.match(s.text):
+            siblings = all_by_doc.get(s.passage.doc_id, [])
+            before = [c for c in siblings if c.end <= s.start]
+            if before:
+                prev = index.get((before[-1].passage.doc_id, before[-1].start), before[-1])
+                if all(prev.start != o.start or prev.passage.doc_id != o.passage.doc_id for o in out):
+                    out.append(prev)
+        if all(s.start != o.start or s.passage.doc_id != o.passage.doc_id for o in out):
+            out.append(s)
+    return out[: SUMMARY_MAX + 1]
+
+
+def _embed(tools: Tools, texts: list[str]) -> np.ndarray:
+    """Unit vectors of `texts` through the scorer's LRU (sentences recur across questions)."""
+    scorer = tools.answerer.scorer
+    embed = getattr(scorer, "embed", None) or scorer._embed
+    return np.asarray(embed(texts))
+
+
+def _facets(text: str) -> set[str]:
+    """Which of who / when / where / how many a sentence tells."""
+    out = set()
+    if re.search(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+", text):
+        out.add("who")
+    if _DAY.search(text):
+        out.add("when")
+    if _PLACE_PREP.search(text):
+        out.add("where")
+    if _COUNT.search(text):
+        out.add("count")
+    return out
+
+
+# -- comparison ----------------------------------------------------------------------------------------
+
+_TEMPLATES: dict[Attribute, tuple[str, str, str]] = {
+    # attribute: (sub-question, answer type, label)
+    "size": ("How many people were exchanged in {side}?", "number", "How many"),
+    "place": ("Where did {side} take place?", "place", "Where"),
+    "mediator": ("Who mediated {side}?", "name", "Mediator"),
+    "date": ("When did {side} take place?", "date", "When"),
+}
+
+
+def comparison(analysis: QuestionAnalysis, question: str, tools: Tools) -> Answer | None:
+    """Each side answered on its own for each attribute, then set side by side. Within a side's own
+    passages (its period or entity), the best sentence offering a value of the attribute's type
+    answers it; none among the leading sentences → "not stated" for that side."""
+    if len(analysis.sides) != 2:
+        return None
+    side_pools = [_side_pool(side, tools) for side in analysis.sides]
+    if not any(side_pools) or _unknown(question, tools, analysis):
+        return _abstention(question)
+    all_sentences = [c for pool in side_pools for c in candidates(pool, tools.tokens)]
+    citer = _Citer(all_sentences)
+    participants = _participants(all_sentences)
+    lines: list[str] = []
+    answered = 0
+    for attribute in analysis.attributes:
+        template, answer_type, label = _TEMPLATES[attribute]
+        cells: list[str] = []
+        for side, pool in zip(analysis.sides, side_pools, strict=True):
+            name = _side_label(side)
+            if not pool:
+                cells.append(f"{name}: the articles have nothing from then")
+                continue
+            sub = template.format(side=side.text)
+            found = _attribute_value(sub, answer_type, pool, tools, participants)
+            if found is None:
+                cells.append(f"{name}: not stated")
+                continue
+            answered += 1
+            value, s = found
+            cells.append(f"{name}: **{value}** — {s.text} {citer.markers(s)}")
+        lines.append(f"{label}:\n" + "\n".join(f"- {c}" for c in cells))
+    if not answered:
+        return _abstention(question)
+    body = "\n\n".join(lines)
+    return Answer(question=question, answer=body, abstained=False, citations=_used(citer, body), mode="extractive")
+
+
+COMPARE_TOP = 5
+PARTICIPANT_SHARE = 0.25
+
+
+def _participants(sentences: list[Candidate]) -> set[str]:
+    """Names in at least PARTICIPANT_SHARE of the sentences of both sides ("Ukraine", "Russia"): the
+    parties of every side, so no attribute (a place, a mediator) that tells the sides apart."""
+    counts: dict[str, int] = {}
+    for s in sentences:
+        for name in {n.lower() for n in _names(s.text)}:
+            counts[name] = counts.get(name, 0) + 1
+    return {n for n, c in counts.items() if c >= PARTICIPANT_SHARE * len(sentences)}
+
+
+def _attribute_value(sub: str, answer_type: str, pool: list[Passage], tools: Tools,
+                     participants: set[str]) -> tuple[str, Candidate] | None:
+    """The best of the leading sentences for `sub` that offers a value of `answer_type` other than
+    the sides' common participants."""
+    ranked = [s for s in _ranked(sub, pool, tools) if _summary_worthy(s)]
+    for s in ranked:
+        if s.start < EARLY_CHARS:
+            s.score += EARLY_BONUS
+    ranked = sorted(ranked, key=lambda s: -s.score)[:COMPARE_TOP]
+    extractor = tools.answerer.spans
+    if extractor is not None:
+        from assistant.spans import short_answer, values
+
+        for s, spans in zip(ranked, extractor.spans([s.text for s in ranked]), strict=True):
+            if answer_type in ("number", "date"):
+                span = short_answer(answer_type, sub, s.text, spans, article_date=s.passage.date or None)
+                if span is not None:
+                    return span.text, s
+                continue
+            named = [v for v in values(answer_type, sub, s.text, spans)
+                     if v.text.lower() not in participants and _fills_slot(answer_type, s.text, v.start, v.end, tools)]
+            if named:
+                return named[0].text, s
+        return None
+    from assistant.cues import known_names, lead
+
+    names = known_names(s.text for s in ranked)
+    for s in ranked:
+        value, cue = lead(s.text, sub, answer_type, names)
+        at = s.text.find(value)
+        if value and cue >= 0.75 and value.lower() not in participants and at >= 0 \
+                and _fills_slot(answer_type, s.text, at, at + len(value), tools):
+            return value, s
+    return None
+
+
+_LOCATIVE = re.compile(r"\b(?:in|at|near|to|from|inside|outside|border\s+with)\s+(?:the\s+)?$", re.IGNORECASE)
+_MEDIATION = "mediated mediator mediation brokered facilitated arranged hosted helped"
+
+
+def _fills_slot(answer_type: str, sentence: str, start: int, end: int, tools: Tools) -> bool:
+    """A place stands after a locative preposition ("handed over to Belarus", "talks in Abu Dhabi");
+    a mediator next to a word of mediating ("facilitated by the UAE", "US-mediated"). Counts and
+    dates fill their slot by their type."""
+    if answer_type == "place":
+        return bool(_LOCATIVE.search(sentence[:start]))
+    if answer_type == "name":
+        return _same_clause(sentence, start, end, _stems(_MEDIATION, tools), tools)
+    return True
+
+
+def _side_pool(side: Side, tools: Tools) -> list[Passage]:
+    """The side's own passages: retrieved for its words, kept to its period when it names one."""
+    if side.window is None and not side.entity:
+        return tools.retrieve(side.text)
+    found = tools.retrieve(side.text)
+    if side.window is not None:
+        return _in_window(found, side.window)
+    pat = _entity_pattern(side.entity)
+    return [p for p in found if pat.search(p.text)]
+
+
+def _side_label(side: Side) -> str:
+    return side.text[0].upper() + side.text[1:] if side.text else "?"
+
+
+__all__ = ["Tools", "answer_for", "comparison", "definition", "listing", "summary", "yes_no"]
