@@ -218,6 +218,11 @@ _MAGNITUDE_AFTER = re.compile(r"(?:bn|mn|m|k|b)\b|\s(?:million|billion|trillion|
                               r"\s(?:dollars|euros|pounds|yen|yuan|rubles|roubles|rupees|francs|hryvnias?)\b")
 _PERCENT_WORDS = re.compile(r"%|\bper ?cent\b|\bpct\b", re.IGNORECASE)
 _LEADING_THE = re.compile(r"^(?:the|The)\s+")
+_ORG_DESIGNATORS = frozenset({"Inc", "Ltd", "Plc", "PLC", "LLC", "Corp", "Co", "AG", "SA", "GmbH", "Group",
+                              "Holdings", "Motors", "Autos", "Airlines", "Airways", "Bank", "Systems",
+                              "Technologies", "Industries", "Energy", "Pharmaceuticals", "Foods", "Media",
+                              "Partners", "Capital", "Ventures", "Labs", "Institute", "Foundation", "Party",
+                              "Council", "Committee", "Ministry", "Agency", "University", "FC", "United"})
 _QUOTES = "\"'“”‘’«»"
 # "Charles III", "Leo XIV", "Richard I of Normandy" (a lone "I" only before "of" or punctuation)
 _REGNAL_AFTER = re.compile(r" (?:X{1,2}(?:IX|IV|VI{0,3}|I{1,3})?|IX|IV|VI{0,3}|I{2,3}|I(?=\s+of\b|[,;:.)]|$))"
@@ -334,7 +339,8 @@ def _with_unit_words(text: str, start: int, end: int, label: str) -> TypedSpan:
 
 
 def _named(text: str, start: int, end: int, spacy_label: str, label: str) -> TypedSpan | None:
-    """Names without quotes or a leading "the", a person with the regnal number after it; a GPE/LOC/FAC/ORG that is a country in the gazetteer is a
+    """Names without quotes or a leading "the", a person with the regnal number after it, a "person"
+    ending in a corporate designator ("… Motors", "… Ltd") an organisation; a GPE/LOC/FAC/ORG that is a country in the gazetteer is a
     country ("UAE" is often read as an organisation); a GPE/LOC (or product…) that is a city, or
     any name after "in"/"at"/"near" that is one, is a city; a GPE shaped like a demonym that the
     gazetteer does not know ("Ukrainian") is a nationality."""
@@ -352,6 +358,8 @@ def _named(text: str, start: int, end: int, spacy_label: str, label: str) -> Typ
         if regnal:
             end += regnal.end()
     core = text[start:end]
+    if spacy_label == "PERSON" and core.split()[-1].strip(".,") in _ORG_DESIGNATORS:
+        label = "organization"  # "Nordvik Autos" read as a person
     located = bool(_LOCATIVE_BEFORE.search(text[max(0, start - 12) : start]))
     if spacy_label in ("GPE", "LOC", "FAC", "ORG") and _is_country(core):
         label = "country"
@@ -432,7 +440,20 @@ _MONEY_Q = re.compile(r"\bhow much (?:money|cash)\b|\bhow much\b.*\b(?:cost|cost
 _PERCENT_Q = re.compile(r"\b(?:percentage|percent|per cent|share|proportion)\b", re.IGNORECASE)
 _DURATION_Q = re.compile(r"\bhow (?:long|old)\b", re.IGNORECASE)
 _MEASURE_Q = re.compile(r"\bhow (?:far|big|large|tall|high|deep|heavy|fast)\b", re.IGNORECASE)
-_COUNT_Q = re.compile(r"\b(?:how many|what number of|number of)\s+((?:[a-z]+\s+){0,2}?[a-z]+)", re.IGNORECASE)
+# "how many cars", "how many of the freed prisoners": up to three words after it (stop words end it)
+_COUNT_Q = re.compile(r"\b(?:how many|what number of|number of)\s+(?:of\s+(?:the|these|those)\s+)?"
+                      r"((?:[^\W\d_]+\s+){0,2}[^\W\d_]+)", re.IGNORECASE)
+# "which company", "what agency": the question asks for an organisation
+_ORG_Q = re.compile(r"\b(?:which|what)\s+(?:[^\W\d_]+\s+)?(?:company|companies|firm|corporation|bank|agency|"
+                    r"organi[sz]ation|group|party|club|team|carmaker|automaker|airline|retailer|insurer|"
+                    r"manufacturer|broadcaster|newspaper|network|university|ministry|department|charity|"
+                    r"union|court|regulator|watchdog|operator|supplier|lender|brand)\b", re.IGNORECASE)
+# "which aide", "what official": the question asks for a person
+_PERSON_Q = re.compile(r"\b(?:which|what)\s+(?:[^\W\d_]+\s+)?(?:aide|official|minister|president|leader|"
+                       r"spokes(?:man|woman|person)|negotiator|envoy|diplomat|person|man|woman|politician|"
+                       r"lawmaker|senator|judge|player|coach|chief|executive|ceo|director|author|writer|"
+                       r"artist|singer|actor|actress|scientist|inventor|general|commander|king|queen|prince|"
+                       r"princess|pope|candidate|mayor|governor|ambassador|journalist|reporter)\b", re.IGNORECASE)
 _DURATION = re.compile(r"^(?:about |some |nearly |almost |more than |over |the (?:past|last) )?"
                        r"[\w-]+ (?:years?|months?|weeks?|days?|decades?|hours?)(?: old)?$", re.IGNORECASE)
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -445,8 +466,14 @@ _DAY_MONTH = re.compile(rf"\b(?:(?P<m1>{_MONTH_RE})\.?\s+(?P<d1>\d{{1,2}})(?:st|
 
 
 def _question_labels(answer_type: str, question: str) -> frozenset[str]:
-    """The expected labels, narrowed by the question's wording for the broad "number" type."""
+    """The expected labels, narrowed by the question's wording for the broad "number" and "name" types
+    of today's question analysis ("how much … pay" → money, "which aide" → person, "which company" →
+    organization, also when the analysis said "other")."""
     labels = expected_labels(answer_type)
+    if answer_type in ("name", "other") and _PERSON_Q.search(question):
+        return frozenset({"person"})
+    if answer_type in ("name", "other") and _ORG_Q.search(question):
+        return frozenset({"organization"})
     if answer_type != "number":
         return labels
     if _PERCENT_Q.search(question):
@@ -517,6 +544,18 @@ def _content_stems(text: str) -> set[str]:
     return {_stem(w) for w in _WORD.findall(text) if w.lower() not in STOP_WORDS and w.lower() not in _WH}
 
 
+def _until_stop_word(words: str) -> str:
+    import_spacy()
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    out = []
+    for w in words.split():
+        if w.lower() in STOP_WORDS:
+            break
+        out.append(w)
+    return " ".join(out)
+
+
 def _in_question(span: TypedSpan, question: str) -> bool:
     """The question already names this value (so it is not the answer)."""
     words = [_key_text(w) for w in _WORD.findall(question)]
@@ -544,7 +583,7 @@ def _candidates(answer_type: str, question: str, spans: Sequence[TypedSpan]) -> 
     out = []
     for s in spans:
         # a group named in the plural acts like an organisation ("the Democrats", "Muslims")
-        group = answer_type == "name" and s.label == "nationality" and s.text.endswith("s")
+        group = "organization" in labels and s.label == "nationality" and s.text.endswith("s")
         if (s.label not in labels and not group) or _in_question(s, question):
             continue
         if when and _is_duration(s):
@@ -660,7 +699,7 @@ def short_answer(answer_type: str, question: str, sentence: str, spans: Sequence
         return None
     qstems = _content_stems(question)
     m = _COUNT_Q.search(question)
-    counted = _content_stems(m.group(1)) if m else set()
+    counted = _content_stems(_until_stop_word(m.group(1))) if m else set()
     pub = _as_date(article_date)
     chains = _chains(sentence, cands)
     slot = {id(s): _over(sentence, chain) for chain in chains for s in chain}

@@ -161,6 +161,18 @@ def test_regnal_numbers_ranges_and_groups(extractor: SpanExtractor) -> None:
     assert short_answer("name", "Who backed the proposal?", vote, got[vote]).text == "Democrats"  # type: ignore[union-attr]
 
 
+def test_which_company_and_which_aide(extractor: SpanExtractor) -> None:
+    recall = "Nordvik Autos said it would recall 2 million cars after a fault was found in their brakes."
+    aide = "The minister's aide Anna Weber said 40 prisoners and 12 Norwegians had been freed."
+    got = dict(zip([recall, aide], extractor.spans([recall, aide]), strict=True))
+    # the company is the answer, not the count the question repeats; "… Autos" is an organisation
+    # even when the model reads it as a person; the broad "other" type is narrowed by "which company"
+    assert short_answer("other", "Which company recalled 2 million cars?", recall, got[recall]).text \
+        == "Nordvik Autos"  # type: ignore[union-attr]
+    assert short_answer("name", "Which aide spoke about the prisoners?", aide, got[aide]).text \
+        == "Anna Weber"  # type: ignore[union-attr]
+
+
 def test_no_short_answer_when_unclear(tagged: dict[str, list[TypedSpan]]) -> None:
     # two different rates, nothing in the question to choose between them
     assert answer(tagged, "percent", "What was the rate?", TWO_RATES) is None
