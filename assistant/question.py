@@ -179,7 +179,7 @@ _COMPARISON = re.compile(
     r"\b(?:compare[ds]?|comparing|comparison|differ(?:s|ed|ent|ence|ences)?|versus|contrast|"
     r"(?:bigger|larger|smaller|greater|fewer|more|less|earlier|later|longer|shorter)\s+than|"
     r"same\s+as|similar(?:ities|ity)?\s+(?:to|between)|"
-    r"which\s+(?:one\s+)?(?:was|is|were)\s+(?:bigger|larger|smaller|greater|earlier|later|longer|shorter|more))\b",
+    r"which(?:\s+\w+)?\s+(?:was|is|were)\s+(?:bigger|larger|smaller|greater|earlier|later|longer|shorter|more))\b",
     re.IGNORECASE,
 )
 _SUMMARY = re.compile(
@@ -449,8 +449,8 @@ _SIDE_SPLIT = [
     re.compile(r"^(?P<a>.+?)\s+(?:versus|compared\s+(?:to|with))\s+(?P<b>.+?)\s*[?.!]*$", re.I),
     re.compile(r"^(?:was|were|is|are|did)\s+(?P<a>.+?)\s+(?:bigger|larger|smaller|greater|more|fewer|less|earlier|later|"
                r"longer|shorter)(?:\s+\w+)?\s+than\s+(?P<b>.+?)\s*[?.!]*$", re.I),
-    re.compile(r"^(?:which|what)\s+(?:was|is|were)\s+(?:bigger|larger|smaller|greater|earlier|later|more\s+\w+)\s*,?\s*"
-               r"(?P<a>.+?)\s+or\s+(?P<b>.+?)\s*[?.!]*$", re.I),
+    re.compile(r"^(?:which|what)(?:\s+\w+)?\s+(?:was|is|were)\s+(?:bigger|larger|smaller|greater|earlier|later|"
+               r"more\s+\w+)\s*,?\s*(?P<a>.+?)\s+or\s+(?P<b>.+?)\s*[?.!]*$", re.I),
     re.compile(r"^(?P<a>.+?)\s+(?:or|and)\s+(?P<b>.+?)\s*[?.!]*$", re.I),
 ]
 _ATTRIBUTE_WORDS: list[tuple[Attribute, re.Pattern[str]]] = [
@@ -466,16 +466,20 @@ _HEAD_NOUN = re.compile(r"\b(exchange|exchanges|swap|swaps|talks|deal|release|tr
 
 def _sides(q: str, windows: list[DateWindow], resolve: WindowResolver | None) -> tuple[Side, ...]:
     """Two sides of a comparison with their own words and periods, or () when they cannot be told."""
-    text = re.sub(r"\b(?:in\s+terms\s+of|with\s+respect\s+to|regarding)\b.*$", "", q.strip(), flags=re.I)
+    # "Compare A and B: who mediated each?" — the sides are before the colon
+    text = re.sub(r"\b(?:in\s+terms\s+of|with\s+respect\s+to|regarding)\b.*$|\s*[:;—–].*$", "", q.strip(), flags=re.I)
     text = re.sub(r"[?.!]+$", "", text).strip()
     for pat in _SIDE_SPLIT:
         m = pat.match(text)
         if not m:
             continue
         a, b = m.group("a").strip(" ,"), m.group("b").strip(" ,")
-        head = _HEAD_NOUN.search(a) or _HEAD_NOUN.search(b)
+        head = _HEAD_NOUN.search(a) or _HEAD_NOUN.search(b) or _HEAD_NOUN.search(text)
         noun = head.group(1) if head else ""
+        if re.match(r"the\s", a, re.I) and not _DETERMINER.match(b):
+            b = f"the {b}"
         if noun:
+            a = re.sub(r"\b(?:one|ones)\b", noun, a)
             b = re.sub(r"\b(?:one|ones)\b", noun, b)
             if not _HEAD_NOUN.search(a):
                 a = f"{a} {noun}"
@@ -519,9 +523,10 @@ def _target(q: str, kind: Kind, entities: list[str]) -> str:
         if m:
             return next(g for g in m.groups() if g).strip(" ?.!\"'“”")
     if kind == "summary":
-        rest = _SUMMARY.sub("", low, count=1).strip()
-        rest = re.sub(r"^(?:of|on|about|for|regarding|with|in|me|us)\s+", "", rest, flags=re.I).strip()
-        rest = re.sub(r"^(?:of|on|about|for|regarding|with)\s+", "", rest, flags=re.I).strip()
+        rest = low
+        for _ in range(3):  # "Summarise what happened in the February 2026 exchange"
+            rest = _SUMMARY.sub("", rest, count=1).strip()
+            rest = re.sub(r"^(?:of|on|about|for|regarding|with|in|during|at|to|me|us)\s+", "", rest, flags=re.I).strip()
         return rest or (entities[0] if entities else "")
     if entities:
         return entities[0]

@@ -45,8 +45,8 @@ from assistant.types import Answer, Citation, Passage
 # Yes/no: the reader's judgement must reach this probability and beat "not said".
 JUDGE_MIN = 0.5
 # Yes/no without the reader: a sentence "says the rest" when it covers this share of the question's
-# content stems beyond its names and numbers.
-YES_COVERAGE = 0.5
+# content stems beyond its names and numbers (all of them when there are one or two).
+YES_COVERAGE = 0.6
 YESNO_POOL = 8
 # Summary length and the weights of centrality, coverage of who/what/when/where/how many, position.
 SUMMARY_MIN, SUMMARY_MAX = 3, 5
@@ -136,6 +136,10 @@ def _unknown(question: str, tools: Tools, analysis: QuestionAnalysis | None = No
     periods it names select articles by date ("the February 2026 exchange") and are left out."""
     text = question
     if analysis is not None:
+        if analysis.kind in ("summary", "definition") and analysis.target:
+            text = analysis.target  # not "Summarise", "overview", …
+        elif analysis.kind == "comparison" and analysis.sides:
+            text = " ".join(s.text for s in analysis.sides)
         for w in [*analysis.windows, *(s.window for s in analysis.sides if s.window is not None)]:
             text = text.replace(w.phrase, " ")
     return bool(abstain.unknown_terms(topical_words(text), tools.in_corpus, tools.tokens))
@@ -352,7 +356,7 @@ def yes_no(analysis: QuestionAnalysis, question: str, passages: list[Passage], t
         body = f"**{word}** — {s.text} {citer.markers(s)}"
         return Answer(question=question, answer=body, abstained=False, short_answer=word,
                       citations=_used(citer, body), mode="extractive")
-    if _unknown(question, tools, analysis) and not _contrast_slot(question):
+    if _unknown(question, tools, analysis) and not _contrast_slot(_without_periods(question, analysis)):
         return _abstention(question)
     best = top[0]
     body = f"{NOT_SAID} The closest passage: {best.text} {citer.markers(best)}"
@@ -370,11 +374,22 @@ def _judge(question: str, top: list[Candidate], tools: Tools) -> tuple[str, Cand
     return (best[1], best[2]) if best else None
 
 
+_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
+_NEGATION = re.compile(r"\b(?:no|not|never|nor|without|neither|none|n't|cannot|failed\s+to|refused\s+to)\b", re.IGNORECASE)
+
+
 def _contrast_slot(question: str) -> list[str]:
-    """Values the question puts in an exclusive slot: a place after in/at/to, a count."""
+    """Values the question puts in an exclusive slot: a place after in/at/to, a count (not a year)."""
     body = _AUX_START.sub("", question)
-    places = [m.group("value") for m in _SLOT_PLACE.finditer(body)]
-    return [re.sub(r"^the\s+", "", p) for p in places] + _NUMBER.findall(body)
+    places = [re.sub(r"^the\s+", "", m.group("value")) for m in _SLOT_PLACE.finditer(body)]
+    places = [p for p in places if not _DAY.fullmatch(p.split()[0])]
+    return places + [n for n in _NUMBER.findall(body) if not _YEAR.match(n)]
+
+
+def _without_periods(question: str, analysis: QuestionAnalysis) -> str:
+    for w in analysis.windows:
+        question = question.replace(w.phrase, " ")
+    return " ".join(topical_words(question).split())
 
 
 def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate],
@@ -384,19 +399,24 @@ def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate
     thing gives another value for the question's place or count."""
     from assistant import places as gazetteer
 
-    body = _AUX_START.sub("", topical_words(question))
-    specific = [n for n in _names(body) if n.lower() not in ("i",)] + _NUMBER.findall(body)
-    slot_values = _contrast_slot(topical_words(question))
+    plain = _without_periods(question, analysis)
+    body = _AUX_START.sub("", plain)
+    specific = [n for n in _names(body) if n.lower() not in ("i",)] + \
+        [n for n in _NUMBER.findall(body) if not _YEAR.match(n)]
+    slot_values = _contrast_slot(plain)
     rest_words = body
     for v in specific:
         rest_words = rest_words.replace(v, " ")
     rest = _stems(rest_words, tools)
     for s in top:
-        context = f"{s.prev_text} {s.text}"
-        names_ok = all(_entity_pattern(v).search(s.text) for v in specific)
-        covered = len(rest & (_stems(context, tools))) / len(rest) if rest else 1.0
-        if names_ok and covered >= YES_COVERAGE:
-            return "Yes", s
+        # the names may stand anywhere in the passage (the article is about them); the sentence
+        # itself must say the rest
+        names_ok = all(_entity_pattern(v).search(s.passage.text) for v in specific)
+        covered = len(rest & _stems(s.text, tools))
+        needed = len(rest) if len(rest) <= 2 else int(np.ceil(YES_COVERAGE * len(rest)))
+        if names_ok and covered >= needed:
+            negated = bool(_NEGATION.search(s.text)) != bool(_NEGATION.search(body))
+            return ("No" if negated else "Yes"), s
     for value in slot_values:
         if _entity_pattern(value).search(" ".join(s.text for s in top)):
             continue  # the articles name it: not contradicted by another value
@@ -418,27 +438,20 @@ def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate
 
 def listing(analysis: QuestionAnalysis, question: str, passages: list[Passage], tools: Tools) -> Answer | None:
     """Every distinct typed value across the answering sentences, each cited once."""
-    extractor = tools.answerer.spans
-    if extractor is None:
-        return None
-    from assistant.spans import value_key, values
-
     pool = _in_window(passages, analysis.window) or passages
     ranked = _ranked(question, pool, tools)
     if not ranked or _unknown(question, tools, analysis):
         return None
     best = ranked[0].score
     chosen = [s for s in ranked[:LIST_POOL] if s.score >= LIST_RATIO * best]
-    tagged = extractor.spans([s.text for s in chosen])
     key_stems = _key_stems(question, tools)
     found: dict[str, tuple[str, Candidate]] = {}
-    for s, spans in zip(chosen, tagged, strict=True):
-        for span in values(analysis.answer_type, question, s.text, spans):
-            if key_stems and not _same_clause(s.text, span.start, span.end, key_stems, tools):
+    for s, spans in zip(chosen, _typed_values(analysis.answer_type, question, chosen, tools), strict=True):
+        for text, start, end, key in spans:
+            if key_stems and not _same_clause(s.text, start, end, key_stems, tools):
                 continue
-            key = value_key(span)
             if key not in found:
-                found[key] = (span.text, s)
+                found[key] = (text, s)
     if not found:
         return None
     citer = _Citer(ranked)
@@ -454,6 +467,42 @@ def listing(analysis: QuestionAnalysis, question: str, passages: list[Passage], 
     return Answer(question=question, answer=body, abstained=False,
                   short_answer="; ".join(t for t, _ in found.values()), citations=_used(citer, body),
                   mode="extractive")
+
+
+_CANONICAL = {"us": "united states", "u.s.": "united states", "u.s": "united states", "usa": "united states",
+              "uae": "united arab emirates", "uk": "united kingdom", "britain": "united kingdom"}
+
+
+def _typed_values(answer_type: str, question: str, sentences: list[Candidate],
+                  tools: Tools) -> list[list[tuple[str, int, int, str]]]:
+    """Per sentence, the distinct values of `answer_type` it offers that the question does not name:
+    (text, start, end, identity key). From the typed-span extractor when loaded; otherwise from
+    capitalized runs checked against the gazetteer (countries, cities, places) — names of any kind
+    for person/organization/name questions."""
+    extractor = tools.answerer.spans
+    if extractor is not None:
+        from assistant.spans import value_key, values
+
+        return [[(v.text, v.start, v.end, value_key(v)) for v in values(answer_type, question, s.text, spans)]
+                for s, spans in zip(sentences, extractor.spans([s.text for s in sentences]), strict=True)]
+    from assistant import places as gazetteer
+
+    qlow = question.lower()
+    out: list[list[tuple[str, int, int, str]]] = []
+    for s in sentences:
+        row: list[tuple[str, int, int, str]] = []
+        for m in re.finditer(r"\b(?:U\.S\.|[A-Z][\w’'-]*[A-Za-z])(?:\s+(?:of\s+)?[A-Z][\w’'-]*[A-Za-z])*", s.text):
+            text = re.sub(r"^(?:The|A|An|In|On|At|But|And)\s+", "", m.group(0))
+            text = re.sub(r"-[a-z][\w-]*$", "", text)
+            if not text or text.lower() in qlow or (m.start() == 0 and " " not in text) or _DAY.fullmatch(text):
+                continue
+            ok = {"country": gazetteer.is_country, "city": gazetteer.is_city, "place": gazetteer.is_place}.get(
+                answer_type, lambda t: not gazetteer.is_city(t))(text)
+            if ok:
+                start = m.end() - len(m.group(0)) + m.group(0).find(text)
+                row.append((text, start, start + len(text), _CANONICAL.get(text.lower(), text.lower())))
+        out.append(row)
+    return out
 
 
 def _key_stems(question: str, tools: Tools) -> set[str]:
@@ -704,13 +753,17 @@ def _attribute_value(sub: str, answer_type: str, pool: list[Passage], tools: Too
         return None
     from assistant.cues import known_names, lead
 
-    names = known_names(s.text for s in ranked)
-    for s in ranked:
-        value, cue = lead(s.text, sub, answer_type, names)
-        at = s.text.find(value)
-        if value and cue >= 0.75 and value.lower() not in participants and at >= 0 \
-                and _fills_slot(answer_type, s.text, at, at + len(value), tools):
-            return value, s
+    if answer_type in ("number", "date"):
+        names = known_names(s.text for s in ranked)
+        for s in ranked:
+            value, cue = lead(s.text, sub, answer_type, names)
+            if value and cue >= 0.75:
+                return value, s
+        return None
+    for s, row in zip(ranked, _typed_values(answer_type, sub, ranked, tools), strict=True):
+        for text, start, end, _key in row:
+            if text.lower() not in participants and _fills_slot(answer_type, s.text, start, end, tools):
+                return text, s
     return None
 
 
