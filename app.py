@@ -109,7 +109,21 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
+
+    # Gradio's upload folder (uploads, and the only files a UI event may name): private to this
+    # server (mode 0700, removed at exit) unless GRADIO_TEMP_DIR is set, not a shared /tmp/gradio
+    # where another local user could plant files or links. Set before gradio is imported.
+    if not os.environ.get("GRADIO_TEMP_DIR"):
+        import atexit
+        import shutil
+        import tempfile
+
+        upload_dir = tempfile.mkdtemp(prefix="newsdesk-gradio-")
+        os.environ["GRADIO_TEMP_DIR"] = upload_dir
+        atexit.register(shutil.rmtree, upload_dir, True)
 
     from assistant.api import build_api
     from assistant.ui import mount_ui
@@ -122,8 +136,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"first run: indexed the sample articles ({report.summary().splitlines()[0]})")
     threading.Thread(target=assistant.retriever.warm, name="bm25-warm-up", daemon=True).start()
     app = mount_ui(build_api(assistant, settings), assistant, settings)
-    print(f"Newsdesk on http://{settings.host}:{settings.port}/ (API docs at /docs)")
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    print(f"Newsdesk on http://{settings.host}:{settings.port}/ (API docs at /docs)"
+          + ("; log in with the API token" if settings.resolved_api_token() else ""))
+    if not settings.trusted_hosts and settings.host in ("0.0.0.0", "::", "[::]"):
+        print("note: only Host headers localhost/127.0.0.1/[::1] are answered; set NEWSDESK_TRUSTED_HOSTS "
+              "to the names clients use", file=sys.stderr)
+    # No access log (it would hold every URL); uvicorn's `server` header off.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
+                server_header=False)
     return 0
 
 

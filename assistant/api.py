@@ -4,13 +4,19 @@ Routes: `/api/ask`, `/api/documents[/{doc_id}]`, OpenAI-compatible `/v1/chat/com
 `/v1/models`, `/healthz`, `/readyz`, plus `/docs` and `/openapi.json`.
 
 Contracts:
-* When `settings.resolved_api_token()` is set, every `/api/*` and `/v1/*` request needs
-  `Authorization: Bearer <token>`; otherwise 401.
+* When `settings.resolved_api_token()` is set, every request but `/healthz` and `/readyz` needs
+  `Authorization: Bearer <token>` (or a browser session, see `assistant.auth`); otherwise 401. This
+  covers the UI mounted later at "/" too: `assistant.auth.secure_app` wraps the whole app, with
+  the Host allow-list and the CORS policy.
 * Every error is JSON `{"error": {"type", "message"}}` with a 4xx/5xx status; unexpected exceptions
-  give a generic 500 and are logged server-side, never sent to the client.
-* Limits: JSON bodies `max_json_bytes` (413), multipart bodies `max_files` files (413) of at most
-  `settings.max_file_bytes` each (413), question length and `top_k` range (400, from `Assistant`).
-  Uploaded file names are only display names, never paths.
+  give a generic 500 and are logged server-side, never sent to the client, and so are store
+  outages (503 without the store's address). Invalid Unicode (a lone surrogate) in a request is a 400.
+* Limits: JSON bodies `max_json_bytes` (413, also for the UI's `/gradio_api/*` and `/login`),
+  multipart bodies at most `max_files` parts (413, also Gradio's own upload route) and
+  `max_files × settings.max_file_bytes` bytes in all; a file over `settings.max_file_bytes` in a
+  batch is skipped with its reason (like the CLI and the UI) and the others are indexed; question
+  length and `top_k` range (400, from `Assistant`). Uploaded file names are only display names,
+  never paths.
 * Routes are registered here, before any UI is mounted at "/", so they take precedence; unknown
   paths under `/api` and `/v1` get a JSON 404 (or 405 when only the method is wrong).
 """
@@ -57,9 +63,11 @@ from assistant.api_models import (
     Usage,
     chunk,
 )
+from assistant.auth import authenticated, secure_app
 from assistant.chat import Assistant, QuestionError
 from assistant.settings import Settings
 from assistant.types import Answer
+from index.loaders import Skipped, safe_file_name
 from index.pipeline import IngestReport
 from index.store import DocRecord, StoreUnavailableError
 
@@ -67,6 +75,9 @@ log = logging.getLogger("newsdesk.api")
 
 MODEL_ID = "newsdesk"
 PROTECTED_PREFIXES = ("/api/", "/v1/")
+# Request bodies capped by BodyLimit: the API, the UI's Gradio routes (its own upload route too)
+# and the login form.
+LIMITED_PREFIXES = ("/api/", "/v1/", "/gradio_api/", "/login")
 _STARTED = int(time.time())
 
 Scope = MutableMapping[str, Any]
@@ -123,16 +134,19 @@ def non_loopback_warning(settings: Settings) -> str | None:
 class BodyLimit:
     """ASGI middleware: caps request bodies under `prefixes` (by Content-Length and while streaming).
 
-    Multipart bodies get `multipart_bytes`, all others `json_bytes`; an oversized body is answered
-    with 413 before the route sees it.
+    Multipart bodies get `multipart_bytes` and at most `max_parts` parts (counted by their boundary
+    while the body streams, so Gradio's upload route, which takes up to 1,000 files, is held to the
+    API's count too); all others get `json_bytes`. An oversized body is answered with 413 before the
+    route sees it, or the request fails with 413 as soon as the limit is crossed.
     """
 
     def __init__(self, app: ASGIApp, json_bytes: int, multipart_bytes: int,
-                 prefixes: tuple[str, ...] = PROTECTED_PREFIXES) -> None:
+                 prefixes: tuple[str, ...] = LIMITED_PREFIXES, max_parts: int | None = None) -> None:
         self.app = app
         self.json_bytes = json_bytes
         self.multipart_bytes = multipart_bytes
         self.prefixes = prefixes
+        self.max_parts = max_parts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not str(scope.get("path", "")).startswith(self.prefixes):
@@ -148,17 +162,46 @@ class BodyLimit:
             await error_response(413, "too_large", message)(scope, receive, send)
             return
         seen = 0
+        parts = _PartCounter(headers.get("content-type", "")) if multipart and self.max_parts else None
+        too_many = f"At most {self.max_parts} files per upload."
 
         async def limited_receive() -> Message:
             nonlocal seen
             msg = await receive()
             if msg["type"] == "http.request":
-                seen += len(msg.get("body", b""))
+                body = msg.get("body", b"")
+                seen += len(body)
                 if seen > limit:
                     raise StarletteHTTPException(413, message)
+                if parts is not None and self.max_parts and parts.feed(body) > self.max_parts:
+                    raise StarletteHTTPException(413, too_many)
             return msg
 
         await self.app(scope, limited_receive, send)
+
+
+class _PartCounter:
+    """Counts the parts of a streamed multipart body by its boundary delimiters."""
+
+    def __init__(self, content_type: str) -> None:
+        boundary = ""
+        for param in content_type.split(";")[1:]:
+            key, _, value = param.strip().partition("=")
+            if key.lower() == "boundary":
+                boundary = value.strip().strip('"')
+        self.delimiter = b"--" + boundary.encode("latin-1", "replace") if boundary else b""
+        self.tail = b""
+        self.seen = 0
+
+    def feed(self, chunk: bytes) -> int:
+        """Add `chunk`; returns the parts seen so far (delimiters - 1: the closing one ends the last part)."""
+        if not self.delimiter:
+            return 0
+        data = self.tail + chunk
+        self.seen += data.count(self.delimiter)
+        # Keep what could be the start of a delimiter split across chunks (never a whole one).
+        self.tail = data[-(len(self.delimiter) - 1):]
+        return max(0, self.seen - 1)
 
 
 class CatchAll:
@@ -195,14 +238,19 @@ _bearer = HTTPBearer(auto_error=False, description="the server's API token")
 
 
 class TokenCheck:
-    """FastAPI dependency: the request must carry `Authorization: Bearer <token>` (constant-time compare)."""
+    """FastAPI dependency: the request must carry `Authorization: Bearer <token>` (constant-time
+    compare), or have been let in by `assistant.auth.AuthGate` (a browser session, e.g. /docs).
+    A second lock behind the gate, and what puts the Bearer scheme into the OpenAPI schema."""
 
     def __init__(self, token: str) -> None:
         self.token = token.encode("utf-8")
 
-    def __call__(self, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+    def __call__(self, request: Request,
+                 creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+        if authenticated(request.scope):
+            return
         given = creds.credentials if creds is not None and creds.scheme.lower() == "bearer" else ""
-        if not hmac.compare_digest(given.encode("utf-8"), self.token):
+        if not hmac.compare_digest(given.encode("utf-8", "replace"), self.token):
             raise APIError(401, "unauthorized",
                            "Missing or wrong API token: send 'Authorization: Bearer <token>'.",
                            headers={"WWW-Authenticate": "Bearer"})
@@ -224,13 +272,15 @@ _GENERIC_500 = "Internal server error; the details are in the server log."
 
 
 def build_api(assistant: Assistant, settings: Settings, *, max_json_bytes: int = 1_000_000,
-              max_files: int = 20) -> FastAPI:
-    """The FastAPI app with every API route; mount the UI on it afterwards.
+              max_files: int | None = None) -> FastAPI:
+    """The FastAPI app with every API route, secured by `assistant.auth.secure_app`; mount the UI
+    on it afterwards (the same middlewares then guard it).
 
-    `max_json_bytes` caps non-multipart bodies; uploads are capped at `max_files` files of
-    `settings.max_file_bytes` each. Prints a warning when `settings.host` is not a loopback address
-    and no API token is configured.
+    `max_json_bytes` caps non-multipart bodies; uploads are capped at `max_files` files (default
+    `settings.max_upload_files`) of `settings.max_file_bytes` each. Prints a warning when
+    `settings.host` is not a loopback address and no API token is configured.
     """
+    max_files = settings.max_upload_files if max_files is None else max_files
     token = settings.resolved_api_token()
     warning = non_loopback_warning(settings)
     if warning:
@@ -246,8 +296,9 @@ def build_api(assistant: Assistant, settings: Settings, *, max_json_bytes: int =
     )
     _install_error_handlers(app)
     multipart_cap = max_files * max_file_bytes + 64 * 1024 * max_files
-    app.add_middleware(BodyLimit, json_bytes=max_json_bytes, multipart_bytes=multipart_cap)
+    app.add_middleware(BodyLimit, json_bytes=max_json_bytes, multipart_bytes=multipart_cap, max_parts=max_files)
     app.add_middleware(CatchAll)
+    secure_app(app, settings)  # outermost: host allow-list, CORS, and with a token the gate
 
     guarded: list[Any] = [Depends(TokenCheck(token))] if token else []
     auth_errors = (401,) if token else ()
@@ -270,6 +321,7 @@ def build_api(assistant: Assistant, settings: Settings, *, max_json_bytes: int =
     @app.post("/api/ask", response_model=Answer, tags=["ask"], dependencies=guarded,
               responses=_errors(400, 413, 422, *auth_errors), summary="answer one question with citations")
     def ask(body: AskRequest) -> Answer:
+        _check_unicode(body)
         return _ask(assistant, body.question, body.history, body)
 
     # -- documents -----------------------------------------------------------------------
@@ -293,17 +345,20 @@ def build_api(assistant: Assistant, settings: Settings, *, max_json_bytes: int =
               summary="add documents: multipart files or JSON records")
     async def add_documents(request: Request) -> IngestSummary:
         ctype = request.headers.get("content-type", "").lower()
-        uploads: list[tuple[str, bytes]]
+        uploads: list[tuple[str, bytes, IngestReport | None]]
         if ctype.startswith("multipart/form-data"):
             uploads = await _read_files(request, max_files, max_file_bytes)
         elif ctype.startswith("application/json") or not ctype:
-            uploads = [await _records_upload(request)]
+            uploads = [(*await _records_upload(request), None)]
         else:
             raise APIError(415, "unsupported_media_type",
                            "Send multipart/form-data with one or more 'files', or application/json "
                            "with {\"records\": [...]}.")
         reports = []
-        for name, raw in uploads:
+        for name, raw, too_big in uploads:
+            if too_big is not None:
+                reports.append(too_big)
+                continue
             reports.append(await run_in_threadpool(assistant.ingest_upload, name, raw, max_file_bytes))
         return _summary(reports)
 
@@ -342,6 +397,7 @@ def build_api(assistant: Assistant, settings: Settings, *, max_json_bytes: int =
                                "description": "a chat.completion, or SSE chunks when stream=true"}},
               summary="OpenAI-compatible chat completion with citations")
     async def chat_completions(body: ChatCompletionRequest) -> Any:
+        _check_unicode(body)
         user = [m.text() for m in body.messages if m.role == "user"]
         if not user:
             raise APIError(400, "invalid_request", "messages must contain at least one message with role 'user'.")
@@ -463,7 +519,10 @@ def _summary(reports: list[IngestReport]) -> IngestSummary:
     return IngestSummary.model_validate(merged)
 
 
-async def _read_files(request: Request, max_files: int, max_file_bytes: int) -> list[tuple[str, bytes]]:
+async def _read_files(request: Request, max_files: int, max_file_bytes: int
+                      ) -> list[tuple[str, bytes, IngestReport | None]]:
+    """(display name, bytes, None) per uploaded file; a file over `max_file_bytes` comes as
+    (name, b"", a report skipping it with its reason) and is never read past the limit."""
     try:
         form = await request.form(max_files=max_files, max_fields=max_files + 10,
                                   max_part_size=1024 * 1024)
@@ -480,29 +539,37 @@ async def _read_files(request: Request, max_files: int, max_file_bytes: int) -> 
             raise APIError(422, "invalid_request", "No files in the upload: send them as form field 'files'.")
         if len(files) > max_files:
             raise APIError(413, "too_large", f"{len(files)} files sent; the limit is {max_files} per request.")
-        out: list[tuple[str, bytes]] = []
+        out: list[tuple[str, bytes, IngestReport | None]] = []
         for f in files:
-            raw = await f.read(max_file_bytes + 1)
-            name = f.filename or "upload"
-            if len(raw) > max_file_bytes:
-                raise APIError(413, "too_large",
-                               f"File {_display(name)!r} is larger than the limit of {max_file_bytes:,} bytes.")
-            out.append((name, raw))
+            name = safe_file_name(f.filename or "upload")
+            size = f.size if f.size is not None else len(await f.read(max_file_bytes + 1))
+            if size > max_file_bytes:
+                reason = f"file is {size:,} bytes, over the limit of {max_file_bytes:,} (NEWSDESK_MAX_FILE_BYTES)"
+                out.append((name, b"", IngestReport(skipped=[Skipped(name, reason)])))
+                continue
+            await f.seek(0)
+            out.append((name, await f.read(max_file_bytes + 1), None))
         return out
     finally:
         await form.close()
 
 
 async def _records_upload(request: Request) -> tuple[str, bytes]:
-    raw = await request.body()
-    try:
-        body = RecordsIn.model_validate_json(raw or b"null")
-    except Exception as e:
-        from pydantic import ValidationError
+    from pydantic import ValidationError
 
-        if isinstance(e, ValidationError):
-            raise RequestValidationError(e.errors(include_url=False, include_context=False)) from e
-        raise
+    raw = await request.body()
+    try:  # Python's parser first: it keeps lone surrogates, so they get their own 400 below
+        parsed: Any = json.loads(raw or b"null")
+    except (ValueError, RecursionError):
+        parsed = None
+    try:
+        if parsed is None:
+            body = RecordsIn.model_validate_json(raw or b"null")  # the parse error, worded by pydantic
+        else:
+            _check_unicode(parsed)
+            body = RecordsIn.model_validate(parsed)
+    except ValidationError as e:
+        raise RequestValidationError(e.errors(include_url=False, include_context=False)) from e
     lines = [json.dumps({k: v for k, v in r.model_dump().items() if v is not None}, ensure_ascii=False)
              for r in body.records]
     data = ("\n".join(lines) + "\n").encode("utf-8")
@@ -510,8 +577,34 @@ async def _records_upload(request: Request) -> tuple[str, bytes]:
     return f"records-{hashlib.sha256(data).hexdigest()[:12]}.jsonl", data
 
 
-def _display(name: str) -> str:
-    return name.replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload"
+def _check_unicode(body: Any) -> None:
+    """400 when any string of the request holds a lone surrogate (JSON allows `"\\ud800"`, but it
+    is no text: encoding it to UTF-8 fails deep inside the pipeline)."""
+    where = _bad_unicode(body.model_dump() if hasattr(body, "model_dump") else body, "")
+    if where is not None:
+        raise APIError(400, "invalid_request",
+                       f"{where or 'The request'} contains invalid Unicode (an unpaired surrogate such as \\ud800); "
+                       "send valid UTF-8 text.")
+
+
+def _bad_unicode(value: Any, path: str) -> str | None:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return path
+        return None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _bad_unicode(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -525,7 +618,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StoreUnavailableError)
     async def store_unavailable(request: Request, exc: StoreUnavailableError) -> JSONResponse:
-        return error_response(503, "store_unavailable", str(exc))
+        log.error("store unavailable on %s %s: %s", request.method, request.url.path, exc)
+        return error_response(503, "store_unavailable",
+                              "The document store is unreachable; try again later (details in the server log).")
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

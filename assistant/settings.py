@@ -8,10 +8,13 @@ A few well-known names are accepted without the prefix: `CHROMA_HOST`, `CHROMA_P
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Lists from the environment: comma-separated (`a,b`) or a JSON array.
+CommaList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -33,6 +36,7 @@ class Settings(BaseSettings):
     embedder: Literal["minilm", "minilm-torch", "hash"] = "minilm"
     model_cache: Path | None = None  # ONNX copies of the model; default <project>/data/models
     max_file_bytes: int = 5_000_000
+    max_upload_files: int = 20  # files per upload request (HTTP API and the UI's upload route)
     chunk_tokens: int = 160
     embed_batch_size: int = 64
 
@@ -52,11 +56,41 @@ class Settings(BaseSettings):
     port: int = Field(default=7860, validation_alias=AliasChoices("GRADIO_SERVER_PORT", "NEWSDESK_PORT"))
     api_token: str | None = Field(default=None, validation_alias=AliasChoices("API_TOKEN", "NEWSDESK_API_TOKEN"))
     api_token_file: Path | None = None
+    # Host headers answered (DNS rebinding); empty: the bind host, localhost, 127.0.0.1 and [::1].
+    trusted_hosts: CommaList = Field(default_factory=list)
+    # Origins allowed cross-origin requests (CORS); empty: none. Credentials only when also allowed.
+    cors_origins: CommaList = Field(default_factory=list)
+    cors_allow_credentials: bool = False
+    session_hours: float = 12.0  # browser sessions after logging in with the token
+    cookie_secure: bool = False  # mark the session cookie Secure (automatic for https requests)
+    auth_failures_per_minute: int = 30  # wrong tokens per client address before it waits (429); 0: no limit
     samples_dir: Path = Path(__file__).resolve().parent.parent / "samples"
+
+    @field_validator("trusted_hosts", "cors_origins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [x.strip() for x in text.split(",") if x.strip()]
+        return value
 
     @property
     def llm_configured(self) -> bool:
         return self.llm_provider != "none"
+
+    def allowed_hosts(self) -> list[str]:
+        """Host names accepted in the Host header (without port)."""
+        if self.trusted_hosts:
+            return list(self.trusted_hosts)
+        bind = self.host.strip()
+        if ":" in bind and not bind.startswith("["):
+            bind = f"[{bind}]"  # IPv6 literals appear bracketed in Host headers
+        defaults = ["localhost", "127.0.0.1", "[::1]"]
+        return defaults if bind in ("0.0.0.0", "[::]", "") else list(dict.fromkeys([bind, *defaults]))
 
     def resolved_api_token(self) -> str | None:
         if self.api_token:

@@ -17,7 +17,6 @@ import logging
 import os
 import re
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -315,19 +314,26 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
     # -- documents -------------------------------------------------------------------------
     def upload(files: list[str] | None, progress=gr.Progress()):  # noqa: B008 (gradio injects it)
-        paths = [Path(f) for f in (files or [])]
-        if not paths:
+        from gradio.utils import get_upload_folder
+
+        from assistant.auth import uploaded_files
+        from index.loaders import safe_file_name
+
+        if not files:
             return (status_html("Choose one or more files first.", error=True), *refreshed(), gr.update())
-        lines: list[tuple[str, bool]] = []
+        # Only files Gradio received (its upload folder), never another server path; count and size capped.
+        paths, refused = uploaded_files([str(f) for f in files], get_upload_folder(), settings.max_upload_files,
+                                        settings.max_file_bytes)
+        lines: list[tuple[str, bool]] = [(f"{safe_file_name(n)}: {why}", True) for n, why in refused]
         for i, p in enumerate(paths):
-            name = p.name
+            name = safe_file_name(p.name)
             progress((i, len(paths)), desc=f"Indexing {name}", unit="files")
             try:
                 report = assistant.ingest_upload(name, p.read_bytes(), max_bytes=settings.max_file_bytes)
                 line, bad = upload_line(name, report)
-            except Exception as e:  # a broken file must not break the page
+            except Exception:  # a broken file must not break the page; the reason goes to the log only
                 log.exception("upload of %s failed", name)
-                line, bad = f"{name}: not indexed: {type(e).__name__}: {e}", True
+                line, bad = f"{name}: not indexed: an unexpected error (details in the server log)", True
             lines.append((line, bad))
         progress((len(paths), len(paths)), desc="Done", unit="files")
         return (lines_html(lines), *refreshed(), None)
@@ -437,11 +443,25 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
 
 def mount_ui(app: FastAPI, assistant: Assistant, settings: Settings) -> FastAPI:
-    """Mount the browser chat at "/" of `app` and return `app`."""
+    """Mount the browser chat at "/" of `app` and return `app`.
+
+    Access control comes from `app` (`assistant.auth.secure_app`, installed by `build_api`): with
+    an API token every Gradio route needs it. Here: uploads are limited to
+    `settings.max_file_bytes` per file (and by `build_api` to `settings.max_upload_files` files a
+    request), the server's own files (store, token file, project) are blocked, and event payloads
+    may only name files in Gradio's upload folder."""
+    from assistant.auth import blocked_paths, gradio_user
+
     demo = build_blocks(assistant, settings)
-    return gr.mount_gradio_app(
+    mounted = gr.mount_gradio_app(
         app, demo, path="/", server_name=settings.host, server_port=settings.port,
         footer_links=["api", "settings"], run_history=False, ssr_mode=False, mcp_server=False, pwa=False,
         theme=_theme(), css=CSS, show_error=False,
-        max_file_size=max(settings.max_file_bytes * 2, 1_000_000),
+        max_file_size=settings.max_file_bytes, allowed_paths=[], blocked_paths=blocked_paths(settings),
+        auth_dependency=gradio_user if settings.resolved_api_token() else None,
     )
+    # Gradio checks that a FileData path in an event payload is a file it received (its upload
+    # folder) only for apps it launched itself (`processing_utils._check_allowed` returns early
+    # otherwise), so a mounted app accepted any server path. Declare this one launched.
+    demo.has_launched = True
+    return mounted

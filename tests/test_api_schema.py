@@ -54,7 +54,8 @@ def _ref(schema: dict[str, Any]) -> str:
 
 
 def test_openapi_has_typed_models(server):
-    spec = httpx.get(f"{server}/openapi.json").json()
+    assert httpx.get(f"{server}/openapi.json").status_code == 401  # the schema is behind the token too
+    spec = httpx.get(f"{server}/openapi.json", headers={"Authorization": f"Bearer {TOKEN}"}).json()
     paths = spec["paths"]
     ok = {
         ("/api/ask", "post"): "Answer",

@@ -1,0 +1,407 @@
+"""Attacks on a real `python app.py serve` with an API token (127.0.0.1, free port, temporary store,
+hash embedder), each asserted refused and the store unchanged: every Gradio and API route without
+the token, gradio_client and the OpenAI client with and without it, the path-injection upload
+(server files named in a FileData payload, the token file among them), the queue-join delete, a
+foreign Host header, credentialed cross-origin requests, the browser login, Gradio's own upload
+limits; then one bad-file batch through all three doors (CLI, API, UI). The token is read from
+`NEWSDESK_API_TOKEN_FILE`, so reading that file back would be the worst outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT, free_port
+
+TOKEN = "tok-" + uuid.uuid4().hex  # fresh per run: finding it anywhere means it leaked
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+MAX_FILE_BYTES = 60_000
+GOOD = ("SAMPLE ARTICLE (written for Newsdesk security tests). The Varrow lighthouse reopened on Friday "
+        "after repairs, keeper Ana Roe said. Boats may moor at the north pier again.\n")
+
+
+@dataclass
+class Server:
+    url: str
+    port: int
+    proc: subprocess.Popen[bytes]
+    home: Path
+    token_file: Path
+    log: Path
+
+    def client(self, **kw: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=60, **kw)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[Server]:
+    home = tmp_path_factory.mktemp("security")
+    token_file = home / "api-token.txt"
+    token_file.write_text(TOKEN + "\n", encoding="utf-8")
+    (home / "secret-notes.md").write_text("# Private\nThe vault code is 4711. A sample secret.\n", encoding="utf-8")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("NEWSDESK_", "CHROMA_", "GRADIO_TEMP_DIR")) and k != "API_TOKEN"}
+    env.update(NEWSDESK_API_TOKEN_FILE=str(token_file), NEWSDESK_EMBEDDER="hash",
+               NEWSDESK_MAX_FILE_BYTES=str(MAX_FILE_BYTES), NEWSDESK_STORE=str(home / "store"),
+               NEWSDESK_AUTH_FAILURES_PER_MINUTE="0",  # these tests send hundreds of wrong tokens on purpose
+               GRADIO_ANALYTICS_ENABLED="False", ANONYMIZED_TELEMETRY="False", HF_HUB_OFFLINE="1",
+               TRANSFORMERS_OFFLINE="1")
+    log = home / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "serve", "--host", "127.0.0.1",
+                                 "--port", str(port)], cwd=home, env=env, stdout=out, stderr=subprocess.STDOUT)
+    srv = Server(f"http://127.0.0.1:{port}", port, proc, home, token_file, log)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{srv.url}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("serve did not start:\n" + log.read_text(errors="replace")[-3000:])
+            time.sleep(0.3)
+        yield srv
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert TOKEN not in log.read_text(errors="replace"), "the token was written to the server log"
+
+
+def _store(srv: Server) -> list[tuple[str, int, str]]:
+    """(doc_id, chunks, file name) of every document, read with the token."""
+    docs = httpx.get(f"{srv.url}/api/documents", params={"limit": 500}, headers=AUTH, timeout=30).json()
+    return sorted((d["doc_id"], d["n_chunks"], d["file_name"]) for d in docs["documents"])
+
+
+def _config(srv: Server) -> dict[str, Any]:
+    return httpx.get(f"{srv.url}/config", headers=AUTH, timeout=30).json()
+
+
+def _dependency(cfg: dict[str, Any], name: str) -> dict[str, Any]:
+    """The UI event whose function is `name` (its api_name, private events included)."""
+    for d in cfg["dependencies"]:
+        if d.get("api_name") == name:
+            return d
+    raise AssertionError(f"no UI event {name!r}: {[d.get('api_name') for d in cfg['dependencies']]}")
+
+
+def _refused(r: httpx.Response, *codes: int) -> None:
+    assert r.status_code in codes, (r.request.method, r.request.url.path, r.status_code, r.text[:300])
+    assert TOKEN not in r.text
+
+
+def _run_event(http: httpx.Client, dep: dict[str, Any], data: list[Any], timeout: float = 60) -> dict[str, Any]:
+    """Join the queue with a UI event and read its stream to the end; the last message."""
+    session = uuid.uuid4().hex[:12]
+    trigger = dep["targets"][0][0] if dep.get("targets") else None
+    r = http.post("/gradio_api/queue/join", json={"data": data, "fn_index": dep["id"], "session_hash": session,
+                                                  "trigger_id": trigger, "event_data": None})
+    assert r.status_code == 200, r.text
+    last: dict[str, Any] = {}
+    deadline = time.monotonic() + timeout
+    with http.stream("GET", "/gradio_api/queue/data", params={"session_hash": session}, timeout=timeout) as s:
+        for line in s.iter_lines():
+            if line.startswith("data:"):
+                last = json.loads(line[5:])
+                if last.get("msg") == "process_completed" or time.monotonic() > deadline:
+                    break
+    return last
+
+
+# -- one lock for every door ----------------------------------------------------------------------
+
+ROUTES = [
+    ("GET", "/"), ("GET", "/?view=api"), ("GET", "/config"), ("GET", "/gradio_api/info"),
+    ("GET", "/gradio_api/openapi.json"), ("POST", "/gradio_api/call/ask"), ("POST", "/gradio_api/run/ask"),
+    ("POST", "/gradio_api/queue/join"), ("GET", "/gradio_api/queue/data?session_hash=abc"),
+    ("POST", "/gradio_api/upload"), ("GET", "/gradio_api/upload_progress?upload_id=x"),
+    ("GET", "/gradio_api/file=/etc/hostname"), ("POST", "/gradio_api/cancel"), ("POST", "/gradio_api/reset"),
+    ("GET", "/gradio_api/heartbeat/abc"), ("GET", "/gradio_api/startup-events"), ("GET", "/theme.css"),
+    ("GET", "/manifest.json"), ("GET", "/favicon.ico"), ("GET", "/assets/index.js"), ("GET", "/static/x"),
+    ("GET", "/docs"), ("GET", "/redoc"), ("GET", "/openapi.json"), ("GET", "/api/documents"),
+    ("POST", "/api/ask"), ("POST", "/api/documents"), ("DELETE", "/api/documents/x"), ("GET", "/v1/models"),
+    ("POST", "/v1/chat/completions"), ("GET", "/healthz/../config"), ("GET", "//config"), ("GET", "/login_check"),
+]
+
+
+def test_every_route_but_health_needs_the_token(server):
+    before = _store(server)
+    titles = [name for _, _, name in before]
+    with server.client() as http:
+        for method, path in ROUTES:
+            for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN},
+                            {"Authorization": f"Basic {TOKEN}"}, {"Cookie": f"newsdesk_session={TOKEN}"}):
+                r = http.request(method, path, headers=headers, json={"data": ["x"], "question": "q"})
+                _refused(r, 401)
+                assert r.headers.get("www-authenticate") == "Bearer"
+                assert not any(t in r.text for t in titles), (path, "a document name leaked")
+        assert http.get("/healthz").status_code == 200 and http.get("/readyz").status_code == 200
+        # with the token the same routes answer (not 401)
+        for method, path in [("GET", "/"), ("GET", "/config"), ("GET", "/docs"), ("GET", "/openapi.json"),
+                             ("GET", "/gradio_api/info"), ("GET", "/v1/models")]:
+            assert http.request(method, path, headers=AUTH).status_code == 200, path
+        # Gradio's file route serves no server file even with the token
+        for target in ("/etc/hostname", str(server.token_file), str(ROOT / "README.md")):
+            _refused(http.get(f"/gradio_api/file={target}", headers=AUTH), 403, 404)
+    assert _store(server) == before
+
+
+def test_gradio_client_and_openai_client(server):
+    from gradio_client import Client
+    from gradio_client.exceptions import AuthenticationError
+
+    for headers in (None, {"Authorization": "Bearer wrong"}):
+        with pytest.raises(AuthenticationError):
+            Client(server.url + "/", headers=headers, verbose=False)
+    client = Client(server.url + "/", headers=AUTH, verbose=False)
+    answer = client.predict("Who cut the ribbon at the harbour bridge?", api_name="/ask")
+    assert "Varga" in answer["answer"] and answer["citations"]
+
+    import openai
+
+    bad = openai.OpenAI(base_url=f"{server.url}/v1", api_key="wrong", max_retries=0)
+    with pytest.raises(openai.AuthenticationError):
+        bad.models.list()
+    good = openai.OpenAI(base_url=f"{server.url}/v1", api_key=TOKEN, max_retries=0)
+    reply = good.chat.completions.create(model="x", messages=[{"role": "user", "content": "Who cut the ribbon?"}])
+    assert "Varga" in (reply.choices[0].message.content or "")
+
+
+def test_queue_join_delete_without_the_token_changes_nothing(server):
+    before = _store(server)
+    cfg = _config(server)  # the attacker is assumed to know the event numbers
+    delete, load = _dependency(cfg, "delete"), _dependency(cfg, "on_load")
+    session = uuid.uuid4().hex[:12]
+    with server.client() as http:
+        for dep, data in ((load, [None] * len(load["inputs"])), (delete, [before[0][0]])):
+            _refused(http.post("/gradio_api/queue/join", json={"data": data, "fn_index": dep["id"],
+                                                               "session_hash": session}), 401)
+        _refused(http.get("/gradio_api/queue/data", params={"session_hash": session}), 401)
+        _refused(http.post(f"/gradio_api/call/{delete['api_name']}", json={"data": [before[0][0]]}), 401)
+    assert _store(server) == before
+    assert httpx.get(f"{server.url}/api/documents/{before[0][0]}", headers=AUTH).status_code == 200
+
+
+def test_upload_event_reads_no_server_file(server):
+    """The path-injection upload: FileData naming server files (the token file, the project README,
+    a file in the server's working folder) is refused, with the token too; nothing is indexed."""
+    before = _store(server)
+    cfg = _config(server)
+    upload = _dependency(cfg, "upload")
+    rest = [""] * (len(upload["inputs"]) - 1)
+    targets = [server.token_file, ROOT / "README.md", server.home / "secret-notes.md",
+               Path("/tmp/../") / server.token_file.relative_to("/"), server.home / "store" / "chroma.sqlite3"]
+    with server.client(headers=AUTH) as http:
+        for target in targets:
+            fd = {"path": str(target), "orig_name": "notes.txt", "meta": {"_type": "gradio.FileData"}}
+            last = _run_event(http, upload, [[fd], *rest])
+            assert last.get("msg") == "process_completed"
+            assert TOKEN not in json.dumps(last) and "4711" not in json.dumps(last)
+        # the real flow (Gradio's upload route, then the event) still works
+        r = http.post("/gradio_api/upload", files=[("files", ("lighthouse.txt", GOOD.encode()))])
+        assert r.status_code == 200, r.text
+        fd = {"path": r.json()[0], "orig_name": "lighthouse.txt", "meta": {"_type": "gradio.FileData"}}
+        done = _run_event(http, upload, [[fd], *rest])
+        assert "lighthouse.txt: added" in json.dumps(done)
+        after = _store(server)
+        assert [x for x in after if x not in before] == [next(x for x in after if x[2] == "lighthouse.txt")]
+        added = next(x for x in after if x[2] == "lighthouse.txt")
+        assert http.delete(f"/api/documents/{added[0]}").status_code == 200
+        # nothing in the store holds the token or the secret
+        for doc_id, _, _ in _store(server):
+            text = http.get(f"/api/documents/{doc_id}").json()["text"]
+            assert TOKEN not in text and "4711" not in text
+    assert _store(server) == before
+
+
+def test_gradio_upload_route_is_limited(server):
+    with server.client() as http:
+        _refused(http.post("/gradio_api/upload", files=[("files", ("a.txt", b"x"))]), 401)
+    with server.client(headers=AUTH) as http:
+        many = [("files", (f"f{i}.txt", b"Sample text.")) for i in range(21)]
+        _refused(http.post("/gradio_api/upload", files=many), 413)
+        _refused(http.post("/gradio_api/upload", files=[("files", ("big.txt", b"x" * (MAX_FILE_BYTES + 1)))]), 413)
+        assert http.post("/gradio_api/upload", files=[("files", ("ok.txt", b"x" * MAX_FILE_BYTES))]).status_code == 200
+
+
+# -- host, origin, browser session -----------------------------------------------------------------
+
+def test_foreign_host_header_is_refused(server):
+    with server.client() as http:
+        for host in ("evil.example", "evil.example:80", f"attacker.test:{server.port}", "127.0.0.1.nip.io"):
+            for path in ("/", "/healthz", "/config", "/api/documents"):
+                r = http.get(path, headers={"Host": host, **AUTH})
+                _refused(r, 400)
+        for host in (f"127.0.0.1:{server.port}", f"localhost:{server.port}"):
+            assert http.get("/config", headers={"Host": host, **AUTH}).status_code == 200
+
+
+def _login(http: httpx.Client) -> str:
+    r = http.post("/login", data={"token": TOKEN, "next": "/"})
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    cookie = r.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+    session = re.match(r"newsdesk_session=([^;]+)", cookie)
+    assert session and TOKEN not in cookie
+    return session.group(1)
+
+
+def test_browser_login_sets_a_session_cookie(server):
+    with server.client() as http:
+        page = http.get("/", headers={"Accept": "text/html"})
+        assert page.status_code == 401 and 'name="token"' in page.text and 'action="/login"' in page.text
+        assert "gradio" not in page.text.lower() and page.headers["x-frame-options"] == "DENY"
+        bad = http.post("/login", data={"token": "wrong", "next": "/"})
+        assert bad.status_code == 401 and "Wrong token" in bad.text and "set-cookie" not in bad.headers
+        assert http.post("/login", data={"token": TOKEN, "next": "https://evil.example/"}).headers["location"] == "/"
+        assert http.post("/login", data={"token": TOKEN, "next": "//evil.example"}).headers["location"] == "/"
+        session = _login(http)
+        jar = {"Cookie": f"newsdesk_session={session}"}
+        assert http.get("/", headers=jar).status_code == 200
+        assert http.get("/config", headers=jar).status_code == 200
+        ask = http.post("/api/ask", json={"question": "Who cut the ribbon?"},
+                        headers={**jar, "Origin": server.url, "Sec-Fetch-Site": "same-origin"})
+        assert ask.status_code == 200 and "Varga" in ask.json()["answer"]
+        r = http.get("/logout", headers=jar)
+        assert r.status_code == 303
+        _refused(http.get("/config", headers=jar), 401)
+
+
+def test_cross_origin_requests_get_no_credentials(server):
+    before = _store(server)
+    with server.client() as http:
+        session = _login(http)
+        jar = {"Cookie": f"newsdesk_session={session}"}
+        for origin in ("http://localhost:9999", "http://127.0.0.1:1", "null", "https://evil.example"):
+            pre = http.options("/gradio_api/queue/join", headers={
+                "Origin": origin, "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type"})
+            assert "access-control-allow-origin" not in pre.headers
+            assert "access-control-allow-credentials" not in pre.headers
+            simple = http.get("/config", headers={**jar, "Origin": origin})
+            assert "access-control-allow-origin" not in simple.headers
+            # a page on another site (or another localhost port) posting with the session cookie
+            for extra in ({"Origin": origin}, {"Origin": origin, "Sec-Fetch-Site": "cross-site"},
+                          {"Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "cors"}):
+                r = http.post("/api/documents", headers={**jar, **extra},
+                              files=[("files", ("x.txt", GOOD.encode()))])
+                _refused(r, 403)
+                _refused(http.delete(f"/api/documents/{before[0][0]}", headers={**jar, **extra}), 403)
+            _refused(http.post("/login", data={"token": TOKEN}, headers={"Origin": origin}), 403)
+        # a top-level navigation from another site still shows the page
+        nav = http.get("/", headers={**jar, "Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate"})
+        assert nav.status_code == 200
+    assert _store(server) == before
+
+
+def test_errors_carry_no_internals(server):
+    with server.client(headers=AUTH) as http:
+        r = http.post("/api/ask", content=b'{"question": "Who cut \\ud800 the ribbon?"}',
+                      headers={"content-type": "application/json"})
+        assert r.status_code == 400 and "question" in r.json()["error"]["message"]
+        assert "Unicode" in r.json()["error"]["message"]
+        r = http.post("/v1/chat/completions", content=b'{"messages": [{"role": "user", "content": "\\udfff"}]}',
+                      headers={"content-type": "application/json"})
+        assert r.status_code == 400
+        r = http.post("/api/documents", content=b'{"records": [{"text": "bad \\ud800 text"}]}',
+                      headers={"content-type": "application/json"})
+        assert r.status_code == 400 and "records.0.text contains invalid Unicode" in r.json()["error"]["message"]
+        for r in (http.get("/api/documents/%ED%A0%80"), http.get("/api/documents/" + "x" * 5000)):
+            assert r.status_code in (400, 404) and "Traceback" not in r.text
+
+
+# -- one bad file never costs another: the three doors ---------------------------------------------
+
+def _bad_batch(folder: Path) -> dict[str, bytes]:
+    files = {
+        "a-deep.json": b"[" * 20_000 + b"]" * 20_000,
+        "b-good.txt": GOOD.encode(),
+        "c-too-big.txt": b"Big sample. " * (MAX_FILE_BYTES // 12 + 10),
+        "d-binary.txt": b"\x00\x01\x02 not text",
+        "e-mixed.jsonl": b"\n".join([json.dumps({"text": "SAMPLE record: the Orlin mill reopened on Tuesday.",
+                                                 "file_name": "mill\nnews.txt"}).encode(),
+                                     b'{"text": ' + b"[" * 20_000 + b"}",
+                                     json.dumps({"text": "SAMPLE record: the Orlin bakery closed on Monday."}).encode()]),
+        "f-long-line.txt": b"SAMPLE. " + b"z" * 50_000 + b"\nThe Orlin ferry ran late on Sunday.\n",
+    }
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, raw in files.items():
+        (folder / name).write_bytes(raw)
+    return files
+
+
+EXPECTED_REASONS = {"a-deep.json": "nested too deeply", "c-too-big.txt": "over the limit",
+                    "d-binary.txt": "binary"}
+
+
+def _check_report(rep: dict[str, Any]) -> None:
+    reasons = {(Path(s["file"]).name, s.get("line")): s["reason"] for s in rep["skipped"]}
+    for name, why in EXPECTED_REASONS.items():
+        assert any(n == name and why in r for (n, _), r in reasons.items()), (name, reasons)
+    assert any(n == "e-mixed.jsonl" and line == 2 and "nested too deeply" in r for (n, line), r in reasons.items())
+    assert {"b-good.txt", "mill news.txt", "e-mixed.jsonl#3", "f-long-line.txt"} <= set(rep["added"]) | set(
+        rep["unchanged"]), rep
+
+
+def test_bad_file_batch_through_the_cli(tmp_path, monkeypatch, capsys):
+    import app
+
+    monkeypatch.setenv("NEWSDESK_EMBEDDER", "hash")
+    monkeypatch.setenv("NEWSDESK_MAX_FILE_BYTES", str(MAX_FILE_BYTES))
+    _bad_batch(tmp_path / "batch")
+    assert app.main(["ingest", str(tmp_path / "batch"), "--store", str(tmp_path / "store"), "--json"]) == 1
+    _check_report(json.loads(capsys.readouterr().out))
+
+
+def test_bad_file_batch_through_the_api(server, tmp_path):
+    files = _bad_batch(tmp_path / "batch")
+    with server.client(headers=AUTH) as http:
+        r = http.post("/api/documents", files=[("files", (n, raw)) for n, raw in files.items()])
+        assert r.status_code == 200, r.text
+        rep = r.json()
+        _check_report(rep)
+        for doc_id in rep["doc_ids"]:
+            http.delete(f"/api/documents/{doc_id}")
+
+
+def test_bad_file_batch_through_the_ui(server, tmp_path):
+    files = _bad_batch(tmp_path / "batch")
+    upload = _dependency(_config(server), "upload")
+    with server.client(headers=AUTH) as http:
+        before = {x[2] for x in _store(server)}
+        paths = []
+        for name, raw in files.items():
+            if len(raw) > MAX_FILE_BYTES:  # Gradio's upload route refuses it outright (413)
+                assert http.post("/gradio_api/upload", files=[("files", (name, raw))]).status_code == 413
+                continue
+            r = http.post("/gradio_api/upload", files=[("files", (name, raw))])
+            assert r.status_code == 200, r.text
+            paths.append({"path": r.json()[0], "orig_name": name, "meta": {"_type": "gradio.FileData"}})
+        done = json.dumps(_run_event(http, upload, [paths, *[""] * (len(upload["inputs"]) - 1)]))
+        assert "a-deep.json: not indexed" in done and "nested too deeply" in done
+        assert "d-binary.txt: not indexed" in done and "b-good.txt: added" in done
+        assert "Error" not in done and "Traceback" not in done
+        added = {x for x in _store(server) if x[2] not in before}
+        assert {"b-good.txt", "mill news.txt", "e-mixed.jsonl#3", "f-long-line.txt"} <= {x[2] for x in added}
+        for doc_id, _, _ in added:
+            http.delete(f"/api/documents/{doc_id}")
