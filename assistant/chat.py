@@ -115,7 +115,7 @@ class Assistant:
                     else:
                         yield item
             except Exception as e:  # unreachable server, timeout, malformed reply
-                notice = f"The language model could not answer ({type(e).__name__}: {_short(e)}); showing the extractive answer instead."
+                notice = _llm_failure_notice(e)
                 answer = None
         if answer is None:
             answer = self._extractive(plan, pool, query, filters, k)
@@ -256,6 +256,20 @@ def _in_topic_window(plan: TurnPlan, pool: list[Passage]) -> list[Passage]:
     return inside or pool
 
 
-def _short(e: Exception) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
-    return text[:200]
+def _llm_failure_notice(e: Exception) -> str:
+    """The user's notice for a failed LLM answer: what kind of failure, never exception names,
+    hosts or paths (those go to the server log)."""
+    import logging
+
+    logging.getLogger(__name__).warning("LLM answer failed, falling back to extractive: %r", e)
+    kind = type(e).__name__.lower()
+    status = getattr(e, "status_code", None)
+    if "timeout" in kind or isinstance(e, TimeoutError):
+        why = "it did not reply in time"
+    elif "connect" in kind or isinstance(e, ConnectionError):
+        why = "it could not be reached"
+    elif isinstance(status, int):
+        why = f"it answered with an error (HTTP {status})"
+    else:
+        why = "its reply could not be used"
+    return f"The language model could not answer ({why}); showing the extractive answer instead."

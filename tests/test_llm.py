@@ -357,9 +357,9 @@ def test_assistant_streams_a_checked_llm_answer(llm_assistant, server):
 
 
 @pytest.mark.parametrize(("reply", "kind"), [
-    (Reply(status=500), "InternalServerError"),
-    (Reply(text="late", delay=10), "Timeout"),
-    (Reply(body=b'data: {"nope\n\n', content_type="text/event-stream"), "JSONDecodeError"),
+    (Reply(status=500), "an error (HTTP 500)"),
+    (Reply(text="late", delay=10), "did not reply in time"),
+    (Reply(body=b'data: {"nope\n\n', content_type="text/event-stream"), "reply could not be used"),
 ])
 def test_assistant_falls_back_to_extractive_with_a_notice(llm_assistant, server, reply, kind):
     server.script(reply)
@@ -381,7 +381,8 @@ def test_assistant_falls_back_when_the_server_is_down(tmp_path, hash_embedder):
     started = time.perf_counter()
     answer = a.ask("When did the Port Alder harbour bridge reopen?")
     assert time.perf_counter() - started < 5
-    assert answer.mode == "extractive" and "APIConnectionError" in answer.notice
+    assert answer.mode == "extractive" and "could not be reached" in answer.notice
+    assert "127.0.0.1" not in answer.notice and "Error" not in answer.notice
 
 
 def test_build_assistant_wires_the_llm_from_settings(tmp_path: Path, server):
