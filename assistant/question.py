@@ -461,7 +461,8 @@ _ATTRIBUTE_WORDS: list[tuple[Attribute, re.Pattern[str]]] = [
     ("date", re.compile(r"\b(?:when|date|earlier|later|timing|first|before|after)\b", re.I)),
 ]
 _HEAD_NOUN = re.compile(r"\b(exchange|exchanges|swap|swaps|talks|deal|release|trade|meeting|round|agreement|"
-                        r"negotiations)\b", re.I)
+                        r"negotiations|event|events|news|story|election|vote|match|game|strike|attack|report|"
+                        r"closure|reopening|summit|visit|announcement)\b", re.I)
 
 
 def _sides(q: str, windows: list[DateWindow], resolve: WindowResolver | None) -> tuple[Side, ...]:

@@ -669,7 +669,7 @@ def _facets(text: str) -> set[str]:
 
 _TEMPLATES: dict[Attribute, tuple[str, str, str]] = {
     # attribute: (sub-question, answer type, label)
-    "size": ("How many people were exchanged in {side}?", "number", "How many"),
+    "size": ("How many people were involved in {side}?", "number", "How many"),
     "place": ("Where did {side} take place?", "place", "Where"),
     "mediator": ("Who mediated {side}?", "name", "Mediator"),
     "date": ("When did {side} take place?", "date", "When"),
