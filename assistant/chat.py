@@ -20,7 +20,7 @@ from assistant.answer import ExtractiveAnswerer
 from assistant.conversation import Conversation, TurnPlan, known_to_corpus
 from assistant.dates import DATE_SLACK_DAYS, DateWindow, resolve_windows
 from assistant.retrieve import Retriever
-from assistant.strategies import Tools, answer_for
+from assistant.strategies import Tools, answer_for, passages_for
 from assistant.types import Answer, Filters, Passage
 from index.embeddings import Embedder
 from index.pipeline import Ingestor, IngestReport
@@ -109,7 +109,11 @@ class Assistant:
         answer: Answer | None = None
         if mode == "llm" and self.llm is not None:
             try:
-                for item in self.llm.stream(plan.question, passages):
+                # the same analysis shapes what the model reads: both sides of a comparison, the
+                # period's passages first
+                llm_passages = passages_for(plan.analysis, _in_topic_window(plan, pool),
+                                            self._tools(filters, k))[: max(k, 3 * len(plan.analysis.sides))]
+                for item in self.llm.stream(plan.question, llm_passages):
                     if isinstance(item, Answer):
                         answer = item
                     else:
@@ -149,13 +153,7 @@ class Assistant:
         answerer for factoids (and when a strategy has nothing to add)."""
         analysis = plan.analysis
         pool = _in_topic_window(plan, pool)
-        tools = Tools(
-            answerer=self.extractive,
-            retrieve=lambda text: self.retriever.retrieve(text, filters=filters, k=max(k, self.answer_pool)),
-            document=self._whole_article, idf=self.retriever.idf, tokens=self.retriever.lexicon.tokens,
-            in_corpus=self.retriever.in_corpus,
-        )
-        answer = answer_for(analysis, plan.question, pool, tools)
+        answer = answer_for(analysis, plan.question, pool, self._tools(filters, k))
         if answer is not None:
             return answer
         question = plan.question
@@ -168,6 +166,14 @@ class Assistant:
             question, pool, query=query, idf=self.retriever.idf,
             tokens=self.retriever.lexicon.tokens, in_corpus=self.retriever.in_corpus,
             window=window, answer_type=analysis.answer_type,
+        )
+
+    def _tools(self, filters: Filters | None, k: int) -> Tools:
+        return Tools(
+            answerer=self.extractive,
+            retrieve=lambda text: self.retriever.retrieve(text, filters=filters, k=max(k, self.answer_pool)),
+            document=self._whole_article, idf=self.retriever.idf, tokens=self.retriever.lexicon.tokens,
+            in_corpus=self.retriever.in_corpus,
         )
 
     def _whole_article(self, doc_id: str) -> Passage | None:

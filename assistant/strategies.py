@@ -111,6 +111,24 @@ def answer_for(analysis: QuestionAnalysis, question: str, passages: list[Passage
     return None
 
 
+def passages_for(analysis: QuestionAnalysis, passages: list[Passage], tools: Tools) -> list[Passage]:
+    """The passages a generated (LLM) answer should read for this question: for a comparison, each
+    side's own passages taken in turn (so both sides fit the prompt); otherwise the passages of the
+    period the question names first, then the rest."""
+    if analysis.kind == "comparison" and len(analysis.sides) == 2:
+        pools = [_side_pool(side, tools) for side in analysis.sides]
+        merged: list[Passage] = []
+        seen: set[str] = set()
+        for i in range(max(len(p) for p in pools)):
+            for pool in pools:
+                if i < len(pool) and pool[i].chunk_id not in seen:
+                    seen.add(pool[i].chunk_id)
+                    merged.append(pool[i])
+        return merged or passages
+    inside = _in_window(passages, analysis.window)
+    return inside + [p for p in passages if p not in inside]
+
+
 # -- shared pieces ------------------------------------------------------------------------------
 
 def _abstention(question: str) -> Answer:
@@ -797,4 +815,4 @@ def _side_label(side: Side) -> str:
     return side.text[0].upper() + side.text[1:] if side.text else "?"
 
 
-__all__ = ["Tools", "answer_for", "comparison", "definition", "listing", "summary", "yes_no"]
+__all__ = ["Tools", "answer_for", "comparison", "definition", "listing", "passages_for", "summary", "yes_no"]

@@ -201,3 +201,17 @@ def test_seeds_summaries_and_comparisons_are_fast_enough_to_measure(seeds_assist
     t0 = time.perf_counter()
     answer = seeds_assistant.ask(q)
     assert answer.latency_ms > 0 and time.perf_counter() - t0 < 10
+
+
+def test_llm_passages_carry_both_sides_of_a_comparison(samples_assistant):
+    from assistant.question import analyze
+    from assistant.strategies import passages_for
+
+    a = samples_assistant
+    analysis = analyze("Was the March 2024 event bigger than the July 2024 one?", a.windows)
+    pool = a.retriever.retrieve(analysis.normalized, k=8)
+    chosen = passages_for(analysis, pool, a._tools(None, 5))[:2]
+    assert {p.date for p in chosen} == {"2024-03-12", "2024-07-03"}
+    summary = analyze("Summarize the July bridge closure", a.windows)
+    first = passages_for(summary, a.retriever.retrieve(summary.normalized, k=8), a._tools(None, 5))[0]
+    assert first.date == "2024-07-03"
