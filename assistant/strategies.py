@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any, Protocol
 
 import numpy as np
@@ -36,7 +37,7 @@ import numpy as np
 from assistant import abstain
 from assistant.abstain import ABSTAIN_TEXT
 from assistant.candidates import Candidate, candidates
-from assistant.compose import cite, similar
+from assistant.compose import DUPLICATE_RATIO, cite, similar
 from assistant.dates import DATE_SLACK_DAYS, DateWindow
 from assistant.question import Attribute, QuestionAnalysis, Side
 from assistant.select import topical_words
@@ -182,7 +183,7 @@ class _Citer:
         out = [n]
         seen_docs = {s.passage.doc_id}
         for other in self.pool:
-            if other.passage.doc_id in seen_docs or not similar(other.text, s.text):
+            if other.passage.doc_id in seen_docs or not _similar(other.text, s.text):
                 continue
             seen_docs.add(other.passage.doc_id)
             okey = (other.passage.doc_id, other.start)
@@ -210,6 +211,12 @@ class _Citer:
             fixed.append(c)
         self.citations = fixed
         return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
+
+
+def _similar(a: str, b: str) -> bool:
+    """`compose.similar`, after SequenceMatcher's cheap upper bounds rule most pairs out."""
+    m = SequenceMatcher(None, a.lower(), b.lower(), autojunk=False)
+    return m.real_quick_ratio() >= DUPLICATE_RATIO and m.quick_ratio() >= DUPLICATE_RATIO and similar(a, b)
 
 
 def _used(citer: _Citer, text: str) -> list[Citation]:
@@ -583,10 +590,11 @@ def summary(analysis: QuestionAnalysis, question: str, passages: list[Passage], 
     docs = _articles_for(analysis, passages, tools)
     if not docs:
         return _abstention(question)
-    sentences = [s for s in candidates(docs, tools.tokens) if _summary_worthy(s)]
+    every = candidates(docs, tools.tokens)
+    sentences = [s for s in every if _summary_worthy(s)]
     if not sentences:
         return _abstention(question)
-    chosen = _central(analysis, question, sentences, tools)
+    chosen = _central(analysis, question, sentences, every, tools)
     # one copy per syndicated sentence: the others are cited as its duplicates
     citer = _Citer(sentences)
     order = {d.doc_id: i for i, d in enumerate(docs)}
@@ -607,7 +615,10 @@ def _summary_worthy(s: Candidate) -> bool:
     return (len(text.split()) >= 8 and text[-1] in ".!?”\"’'" and not _BOILERPLATE.search(text))
 
 
-def _central(analysis: QuestionAnalysis, question: str, sentences: list[Candidate], tools: Tools) -> list[Candidate]:
+def _central(analysis: QuestionAnalysis, question: str, sentences: list[Candidate], every: list[Candidate],
+             tools: Tools) -> list[Candidate]:
+    """3–5 sentences of `sentences` by centrality, coverage, position and topic, without repeats;
+    a pronoun-initial one preceded by the sentence before it (from `every`, all the articles' sentences)."""
     vecs = _embed(tools, [*(s.text for s in sentences), analysis.target or question])
     sv, qv = vecs[:-1], vecs[-1]
     sims = sv @ sv.T
@@ -631,7 +642,7 @@ def _central(analysis: QuestionAnalysis, question: str, sentences: list[Candidat
     while len(chosen) < min(SUMMARY_TARGET, n):
         best_i, best_v = -1, -np.inf
         for i in range(n):
-            if i in chosen or any(similar(sentences[i].text, sentences[j].text) for j in chosen):
+            if i in chosen:
                 continue
             redundancy = max((sims[i, j] for j in chosen), default=0.0)
             value = score[i] - MMR_REDUNDANCY * redundancy
@@ -647,7 +658,7 @@ def _central(analysis: QuestionAnalysis, question: str, sentences: list[Candidat
     out: list[Candidate] = []
     index = {(s.passage.doc_id, s.start): s for s in sentences}
     all_by_doc: dict[str, list[Candidate]] = {}
-    for s in candidates(list({s.passage.doc_id: s.passage for s in sentences}.values()), tools.tokens):
+    for s in every:
         all_by_doc.setdefault(s.passage.doc_id, []).append(s)
     for s in picked:
         if _PRONOUN_START.match(s.text):
