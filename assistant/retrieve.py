@@ -21,7 +21,6 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,31 +37,35 @@ RRF_K = 60
 TABLE_FORMAT = 2  # of the saved chunk table (cache_dir/<version>/table.json)
 
 
-@lru_cache(maxsize=1)
-def english_stemmer() -> Any:
-    """The Snowball English stemmer (PyStemmer) shared by retrieval and answer checking."""
-    import Stemmer
+_stemmers = threading.local()
 
-    return Stemmer.Stemmer("english")
+
+def english_stemmer() -> Any:
+    """The Snowball English stemmer (PyStemmer) used by retrieval and answer checking: one per
+    thread, since a PyStemmer instance "must not be called concurrently" (its documentation) and
+    request threads tokenize at the same time."""
+    stemmer = getattr(_stemmers, "english", None)
+    if stemmer is None:
+        import Stemmer
+
+        stemmer = _stemmers.english = Stemmer.Stemmer("english")
+    return stemmer
 
 
 class Lexicon:
     """Tokenizer shared by BM25 and the answerer: lower-case, English stop words removed, stemmed."""
 
-    def __init__(self) -> None:
-        self._stemmer = english_stemmer()
-
     def tokens(self, text: str) -> list[str]:
         import bm25s
 
-        out = bm25s.tokenize([text], stopwords="en", stemmer=self._stemmer, return_ids=False,
+        out = bm25s.tokenize([text], stopwords="en", stemmer=english_stemmer(), return_ids=False,
                              show_progress=False)
         return list(out[0]) if out else []
 
     def tokenize_many(self, texts: list[str]) -> list[list[str]]:
         import bm25s
 
-        return [list(t) for t in bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer,
+        return [list(t) for t in bm25s.tokenize(texts, stopwords="en", stemmer=english_stemmer(),
                                                  return_ids=False, show_progress=False)]
 
 
