@@ -405,3 +405,113 @@ def test_bad_file_batch_through_the_ui(server, tmp_path):
         assert {"b-good.txt", "mill news.txt", "e-mixed.jsonl#3", "f-long-line.txt"} <= {x[2] for x in added}
         for doc_id, _, _ in added:
             http.delete(f"/api/documents/{doc_id}")
+
+
+# -- the gate's parts, in process -------------------------------------------------------------------
+
+def _gated_app(**kw: Any) -> Any:
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route, WebSocketRoute
+
+    from assistant.auth import AuthGate
+
+    async def echo_ws(ws: Any) -> None:
+        await ws.accept()
+        await ws.send_text("hello")
+        await ws.close()
+
+    app = Starlette(routes=[Route("/{p:path}", lambda r: PlainTextResponse("inside"), methods=["GET", "POST"]),
+                            WebSocketRoute("/ws", echo_ws)])
+    return AuthGate(app, token=TOKEN, **kw)
+
+
+def test_wrong_tokens_are_throttled_per_address():
+    from starlette.testclient import TestClient
+
+    from assistant.auth import Throttle
+
+    client = TestClient(_gated_app(throttle=Throttle(limit=3, window=60)))
+    for _ in range(3):
+        assert client.get("/x", headers={"Authorization": "Bearer nope"}).status_code == 401
+    r = client.get("/x", headers=AUTH)
+    assert r.status_code == 429 and int(r.headers["retry-after"]) > 0
+    assert client.post("/login", data={"token": TOKEN}).status_code == 429
+    assert client.get("/healthz").status_code == 200  # health stays public
+
+
+def test_websockets_need_the_token_too():
+    from starlette.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    client = TestClient(_gated_app())
+    with pytest.raises(WebSocketDisconnect) as err, client.websocket_connect("/ws"):
+        pass
+    assert err.value.code == 1008
+    with client.websocket_connect("/ws", headers=AUTH) as ws:
+        assert ws.receive_text() == "hello"
+    login = client.post("/login", data={"token": TOKEN}, follow_redirects=False)
+    session = login.cookies.get("newsdesk_session")
+    assert session
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect(
+            "/ws", headers={"Cookie": f"newsdesk_session={session}", "Origin": "http://evil.example"}):
+        pass
+
+
+def test_https_sessions_use_a_secure_host_cookie_and_expire():
+    from starlette.testclient import TestClient
+
+    client = TestClient(_gated_app(session_seconds=0.5), base_url="https://testserver")
+    r = client.post("/login", data={"token": TOKEN, "next": "/x?y=1"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/x?y=1"
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith("__Host-newsdesk_session=") and "; Secure" in cookie and "HttpOnly" in cookie
+    session = cookie.split(";")[0].split("=", 1)[1]
+    assert client.get("/x", headers={"Cookie": f"__Host-newsdesk_session={session}"}).text == "inside"
+    time.sleep(0.6)
+    assert client.get("/x", headers={"Cookie": f"__Host-newsdesk_session={session}"}).status_code == 401
+
+
+@pytest.mark.parametrize(("value", "safe"), [
+    ("/", "/"), ("/docs", "/docs"), ("/?view=api", "/?view=api"), ("//evil.example", "/"),
+    ("/\\evil.example", "/"), ("https://evil.example/", "/"), ("javascript:alert(1)", "/"),
+    ("/login", "/"), ("/x\r\nSet-Cookie: a=b", "/"), ("", "/"),
+])
+def test_login_returns_only_to_local_paths(value, safe):
+    from assistant.auth import _safe_next
+
+    assert _safe_next(value) == safe
+
+
+def test_allowed_hosts_default_to_the_bind_host_and_loopback():
+    from assistant.settings import Settings
+
+    def hosts(**kw: Any) -> list[str]:
+        return Settings(_env_file=None, **kw).allowed_hosts()  # type: ignore[call-arg]
+
+    assert hosts() == ["127.0.0.1", "localhost", "[::1]"]
+    assert hosts(host="0.0.0.0") == ["localhost", "127.0.0.1", "[::1]"]
+    assert hosts(host="newsdesk.internal") == ["newsdesk.internal", "localhost", "127.0.0.1", "[::1]"]
+    assert hosts(host="0.0.0.0", trusted_hosts=["news.example.org"]) == ["news.example.org"]
+
+
+def test_ui_upload_accepts_only_files_in_the_upload_folder(tmp_path):
+    from assistant.auth import uploaded_files
+
+    up = tmp_path / "uploads"
+    (up / "abc").mkdir(parents=True)
+    good = up / "abc" / "a.txt"
+    good.write_text("x")
+    big = up / "abc" / "big.txt"
+    big.write_text("x" * 101)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("s")
+    link = up / "abc" / "link.txt"
+    link.symlink_to(secret)
+    paths = [str(good), str(secret), str(up / "abc" / ".." / ".." / "secret.txt"), str(link), str(big),
+             str(up / "abc"), "/etc/hostname", str(good)]
+    ok, refused = uploaded_files(paths, up, max_files=7, max_bytes=100)
+    assert ok == [good.resolve()]
+    reasons = [why for _, why in refused]
+    assert sum("not a file uploaded with this request" in r for r in reasons) == 5
+    assert any("over the limit of 100" in r for r in reasons) and any("at most 7 files" in r for r in reasons)
