@@ -52,11 +52,12 @@ YESNO_POOL = 8
 # Summary length and the weights of centrality, coverage of who/what/when/where/how many, position.
 SUMMARY_MIN, SUMMARY_MAX = 3, 5
 SUMMARY_ARTICLES = 3
-W_CENTRAL, W_COVER, W_POSITION, W_TOPIC = 0.35, 0.35, 0.15, 0.15
+W_CENTRAL, W_COVER, W_POSITION, W_TOPIC = 0.25, 0.35, 0.2, 0.2
 # Two summary sentences this similar (cosine) say the same thing; below it, similarity to the chosen
 # ones counts against a sentence with this weight.
 SAME_POINT = 0.8
 MMR_REDUNDANCY = 0.6
+W_NEW_FACET = 0.5
 SUMMARY_TARGET = 4
 # News puts the facts of an event first: a sentence in the article's first characters gets this bonus
 # when a comparison looks for one of its attributes.
@@ -521,8 +522,13 @@ def _typed_values(answer_type: str, question: str, sentences: list[Candidate],
             text = re.sub(r"-[a-z][\w-]*$", "", text)
             if not text or text.lower() in qlow or (m.start() == 0 and " " not in text) or _DAY.fullmatch(text):
                 continue
-            ok = {"country": gazetteer.is_country, "city": gazetteer.is_city, "place": gazetteer.is_place}.get(
-                answer_type, lambda t: not gazetteer.is_city(t))(text)
+            text = re.sub(r"['’]s$", "", text)
+            checks: dict[str, Callable[[str], bool]] = {
+                "country": gazetteer.is_country, "city": gazetteer.is_city, "place": gazetteer.is_place,
+                # a person is named with a first and a last name at least once
+                "person": lambda t: " " in t and not gazetteer.is_place(t),
+            }
+            ok = checks.get(answer_type, lambda t: not gazetteer.is_city(t))(text)
             if ok:
                 start = m.end() - len(m.group(0)) + m.group(0).find(text)
                 row.append((text, start, start + len(text), _CANONICAL.get(text.lower(), text.lower())))
@@ -559,7 +565,7 @@ _DAY = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunda
                   r"June|July|August|September|October|November|December|\d{4}|yesterday|today|last\s+week)\b")
 _COUNT = re.compile(r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?)\b",
                     re.IGNORECASE)
-_PLACE_PREP = re.compile(r"\b(?:in|at|to|from|near|with)\s+(?:the\s+)?[A-Z]\w+")
+_PLACE_PREP = re.compile(r"\b(?:in|at|to|from|near|with)\s+(?:the\s+)?([A-Z]\w+(?:\s+[A-Z]\w+)?)")
 
 
 def _articles_for(analysis: QuestionAnalysis, passages: list[Passage], tools: Tools) -> list[Passage]:
@@ -619,8 +625,10 @@ def _central(analysis: QuestionAnalysis, question: str, sentences: list[Candidat
              tools: Tools) -> list[Candidate]:
     """3–5 sentences of `sentences` by centrality, coverage, position and topic, without repeats;
     a pronoun-initial one preceded by the sentence before it (from `every`, all the articles' sentences)."""
-    vecs = _embed(tools, [*(s.text for s in sentences), analysis.target or question])
-    sv, qv = vecs[:-1], vecs[-1]
+    # the topic: what the question names, and the lead sentence of the first article (news states
+    # the event in its first sentence), so sentences about the event rank above side stories
+    vecs = _embed(tools, [*(s.text for s in sentences), analysis.target or question, sentences[0].text])
+    sv, qv = vecs[:-2], vecs[-2] + vecs[-1]
     sims = sv @ sv.T
     n = len(sentences)
     central = (sims.sum(axis=1) - 1.0) / max(1, n - 1)
@@ -639,13 +647,15 @@ def _central(analysis: QuestionAnalysis, question: str, sentences: list[Candidat
     # Maximal marginal relevance: each next sentence is central and says something the chosen ones
     # do not (an article often restates its lead further down).
     chosen: list[int] = []
+    covered: set[str] = set()
     while len(chosen) < min(SUMMARY_TARGET, n):
         best_i, best_v = -1, -np.inf
         for i in range(n):
             if i in chosen:
                 continue
             redundancy = max((sims[i, j] for j in chosen), default=0.0)
-            value = score[i] - MMR_REDUNDANCY * redundancy
+            # a sentence telling a who/when/where/how many not told yet adds to the summary
+            value = score[i] - MMR_REDUNDANCY * redundancy + W_NEW_FACET * len(facets[i] - covered) / 4
             if redundancy > SAME_POINT:
                 continue
             if value > best_v:
@@ -653,6 +663,7 @@ def _central(analysis: QuestionAnalysis, question: str, sentences: list[Candidat
         if best_i < 0:
             break
         chosen.append(best_i)
+        covered |= facets[best_i]
     picked = [sentences[i] for i in chosen]
     # A sentence opening with a pronoun brings the one before it, which introduces its subject.
     out: list[Candidate] = []
@@ -682,12 +693,14 @@ def _embed(tools: Tools, texts: list[str]) -> np.ndarray:
 
 def _facets(text: str) -> set[str]:
     """Which of who / when / where / how many a sentence tells."""
+    from assistant import places as gazetteer
+
     out = set()
-    if re.search(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+", text):
+    if re.search(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z]+", text):
         out.add("who")
     if _DAY.search(text):
         out.add("when")
-    if _PLACE_PREP.search(text):
+    if any(gazetteer.is_place(m.group(1)) for m in _PLACE_PREP.finditer(text)):
         out.add("where")
     if _COUNT.search(text):
         out.add("count")
