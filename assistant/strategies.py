@@ -374,9 +374,11 @@ def yes_no(analysis: QuestionAnalysis, question: str, passages: list[Passage], t
         return _abstention(question)
     top = ranked[:YESNO_POOL]
     citer = _Citer(ranked)
-    verdict = _judge(question, top, tools) if tools.answerer.reader is not None else None
-    if verdict is None:
-        verdict = _rule_verdict(analysis, question, top, tools)
+    # The grammar of the sentence decides when it can (it names and says it, or gives another value
+    # for the slot); otherwise the learned judgement, when the reader is loaded.
+    verdict = _rule_verdict(analysis, question, top, tools)
+    if verdict is None and tools.answerer.reader is not None:
+        verdict = _judge(analysis, question, top, tools)
     if verdict is not None:
         word, s = verdict
         body = f"**{word}** — {s.text} {citer.markers(s)}"
@@ -389,12 +391,17 @@ def yes_no(analysis: QuestionAnalysis, question: str, passages: list[Passage], t
     return Answer(question=question, answer=body, abstained=False, citations=_used(citer, body), mode="extractive")
 
 
-def _judge(question: str, top: list[Candidate], tools: Tools) -> tuple[str, Candidate] | None:
-    """The learned reader's (yes, no, not-said) over the leading sentences (with the sentence before)."""
+def _judge(analysis: QuestionAnalysis, question: str, top: list[Candidate],
+           tools: Tools) -> tuple[str, Candidate] | None:
+    """The learned reader's (yes, no, not-said) over the leading sentences (with the sentence before).
+    A "Yes" needs the names of the question in the sentence's passage: no sentence supports "Italy
+    mediated" without naming Italy."""
     claims = tools.answerer.reader.judge(question, [f"{s.prev_text} {s.text}".strip() for s in top])
+    names = _names(_AUX_START.sub("", _without_periods(question, analysis)))
     best: tuple[float, str, Candidate] | None = None
     for s, (yes, no, not_said) in zip(top, claims, strict=True):
-        for p, word in ((yes, "Yes"), (no, "No")):
+        named = all(_entity_pattern(v).search(s.passage.text) for v in names)
+        for p, word in ((yes if named else 0.0, "Yes"), (no, "No")):
             if p >= JUDGE_MIN and p > not_said and (best is None or p > best[0]):
                 best = (p, word, s)
     return (best[1], best[2]) if best else None

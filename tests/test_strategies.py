@@ -215,3 +215,28 @@ def test_llm_passages_carry_both_sides_of_a_comparison(samples_assistant):
     summary = analyze("Summarize the July bridge closure", a.windows)
     first = passages_for(summary, a.retriever.retrieve(summary.normalized, k=8), a._tools(None, 5))[0]
     assert first.date == "2024-07-03"
+
+
+class _FakeReader:
+    """Stands in for `assistant.reader.Reader.judge`: the same (yes, no, not-said) for every premise."""
+
+    def __init__(self, probs: tuple[float, float, float]) -> None:
+        self.probs = probs
+
+    def judge(self, question, premises):
+        return [self.probs] * len(premises)
+
+
+def test_the_readers_judgement_leads_only_with_support(samples_assistant, monkeypatch):
+    a = samples_assistant
+    monkeypatch.setattr(a.extractive, "reader", _FakeReader((0.9, 0.05, 0.05)))
+    yes = a.ask("Did the mayor attend the opening?")  # no rule fires: the judgement decides
+    assert yes.answer.startswith("**Yes**")
+    _check(a, yes)
+    # a "Yes" needs the question's names in the quoted passage
+    unnamed = a.ask("Did Mayor Jensen attend the opening?")
+    assert not unnamed.answer.startswith("**Yes**")
+    monkeypatch.setattr(a.extractive, "reader", _FakeReader((0.2, 0.3, 0.5)))
+    unsure = a.ask("Did the mayor attend the opening?")
+    assert "do not say" in unsure.answer
+    _check(a, unsure)
