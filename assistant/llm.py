@@ -12,6 +12,9 @@ Contract of `LLMAnswerer` (the protocol of `assistant.chat`):
   dropped). An answer without any citation is `abstained`.
 * Any transport or protocol failure (unreachable server, timeout, HTTP error, malformed or empty
   reply) raises out of `stream`/`condense`; `Assistant` then falls back to the extractive answer.
+* An unreachable server is found fast and remembered (`ServerGate`): before each call the server's
+  TCP port must accept a connection within `CONNECT_TIMEOUT` seconds; after a failed connection
+  every call raises `LLMConnectionError` at once for `REMEMBER_FAILURE` seconds, then tries again.
 
 Prompts are text files with named placeholders, loaded and validated when the answerer is built.
 The language model is passed explicitly; llama-index's global `Settings` are never used.
@@ -21,12 +24,16 @@ from __future__ import annotations
 
 import itertools
 import re
+import socket
 import string
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -41,6 +48,9 @@ ANSWER_PROMPT = "answer.txt"
 CONDENSE_PROMPT = "condense.txt"
 MAX_ANSWER_TOKENS = 512
 SUPPORT_THRESHOLD = 0.35
+# Seconds to wait for the server to accept a connection, and to remember that it did not.
+CONNECT_TIMEOUT = 2.0
+REMEMBER_FAILURE = 60.0
 
 
 class PromptError(ValueError):
@@ -49,6 +59,80 @@ class PromptError(ValueError):
 
 class LLMReplyError(RuntimeError):
     """The model's reply cannot be used (empty, or not text)."""
+
+
+class LLMConnectionError(ConnectionError):
+    """The language model server cannot be reached; the message says where, in plain words."""
+
+
+# -- reachability ----------------------------------------------------------------------------
+
+class ServerGate:
+    """Whether the LLM server at `host:port` can be reached, checked with a short TCP connect and
+    remembered for `remember` seconds after a failure (thread-safe).
+
+    Written here because the clients take one timeout for connecting and for the whole reply
+    (60 s by default: a model may be slow), and neither remembers that a server is down; this makes
+    an unreachable server cost at most `connect_timeout` once a minute instead of every question."""
+
+    def __init__(self, host: str, port: int, connect_timeout: float = CONNECT_TIMEOUT,
+                 remember: float = REMEMBER_FAILURE, clock: Callable[[], float] = time.monotonic) -> None:
+        self.host, self.port = host, port
+        self.connect_timeout = connect_timeout
+        self.remember = remember
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._down_until = 0.0
+        self._reason = ""
+
+    @classmethod
+    def for_url(cls, url: str, **kwargs: Any) -> ServerGate:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return cls(parts.hostname or "127.0.0.1", port, **kwargs)
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def check(self) -> None:
+        """Return when the server accepts a connection; else raise `LLMConnectionError`."""
+        with self._lock:
+            left = self._down_until - self.clock()
+            if left > 0:
+                raise LLMConnectionError(f"the language model server at {self.where} could not be reached "
+                                          f"{self._reason}(next try in {left:.0f} s)")
+        try:
+            socket.create_connection((self.host, self.port), timeout=self.connect_timeout).close()
+        except OSError as e:
+            self.failed(e)
+            raise LLMConnectionError(f"the language model server at {self.where} cannot be reached "
+                                      f"({_os_reason(e)})") from e
+
+    def failed(self, error: BaseException) -> None:
+        """Remember a failed connection (other errors, e.g. a slow or bad reply, are not remembered)."""
+        if not _is_connection_error(error):
+            return
+        with self._lock:
+            self._down_until = self.clock() + self.remember
+            self._reason = f"({_os_reason(error)}) " if isinstance(error, OSError) else ""
+
+
+def _os_reason(e: BaseException) -> str:
+    if isinstance(e, TimeoutError | socket.timeout):
+        return "no answer within the connect timeout"
+    if isinstance(e, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(e, socket.gaierror):
+        return "unknown host"
+    return type(e).__name__
+
+
+def _is_connection_error(e: BaseException) -> bool:
+    """A failure to connect: OS errors, and the clients' connection errors (by name, so neither
+    client library is imported here: openai's APIConnectionError, httpx's ConnectError/ConnectTimeout)."""
+    names = {c.__name__ for c in type(e).__mro__}
+    return isinstance(e, OSError) or bool(names & {"APIConnectionError", "ConnectError", "ConnectTimeout"})
 
 
 # -- prompts ---------------------------------------------------------------------------------
@@ -330,8 +414,9 @@ class LLMAnswerer:
     def __init__(self, llm: Any, embedder: Embedder | None, answer_prompt: PromptTemplate,
                  condense_prompt: PromptTemplate, context_tokens: int = 3000,
                  threshold: float = SUPPORT_THRESHOLD, max_history_turns: int = 6,
-                 token_counter: Callable[[str], int] = count_tokens) -> None:
+                 token_counter: Callable[[str], int] = count_tokens, gate: ServerGate | None = None) -> None:
         self.llm = llm
+        self.gate = gate
         self.answer_prompt = answer_prompt
         self.condense_prompt = condense_prompt
         self.context_tokens = context_tokens
@@ -378,7 +463,7 @@ class LLMAnswerer:
                 short = strip_markers(a)
                 lines.append(f"Assistant: {short[:400]}{'…' if len(short) > 400 else ''}")
         prompt = self.condense_prompt.format(history="\n".join(lines), question=question)
-        reply = self.llm.chat(self._messages(prompt))
+        reply = self._call(self.llm.chat, self._messages(prompt))
         text = _THINK.sub("", _content(reply.message)).strip()
         line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
         line = re.sub(r"^(standalone question|question)\s*:\s*", "", line, flags=re.I).strip().strip("\"'“”")
@@ -392,11 +477,11 @@ class LLMAnswerer:
             yield Answer(question=question, answer="I don't know: no article passage matches the question.",
                          abstained=True, passages=passages, mode="llm")
             return
-        replies = self.llm.stream_chat(self._messages(self.build_prompt(question, chosen)))
+        replies = self._call(self.llm.stream_chat, self._messages(self.build_prompt(question, chosen)))
         raw: list[str] = []
 
         def deltas() -> Iterator[str]:
-            for r in replies:
+            for r in self._guarded(replies):
                 d = r.delta if r.delta is not None else ""
                 if not isinstance(d, str):
                     raise LLMReplyError(f"the model sent a non-text delta ({type(d).__name__})")
@@ -410,6 +495,27 @@ class LLMAnswerer:
             raise LLMReplyError("the model returned an empty answer")
         answer = check_answer(question, text, chosen, self.checker, self.threshold)
         yield answer.model_copy(update={"passages": passages})
+
+
+    def _call(self, method: Callable[..., Any], *args: Any) -> Any:
+        """`method(*args)` after the reachability check; a connection failure is remembered."""
+        if self.gate is not None:
+            self.gate.check()
+        try:
+            return method(*args)
+        except Exception as e:
+            if self.gate is not None:
+                self.gate.failed(e)
+            raise
+
+    def _guarded(self, items: Iterable[Any]) -> Iterator[Any]:
+        """A streamed reply (connecting may happen on the first item); failures are remembered."""
+        try:
+            yield from items
+        except Exception as e:
+            if self.gate is not None:
+                self.gate.failed(e)
+            raise
 
 
 def _content(message: Any) -> str:
@@ -455,5 +561,7 @@ def make_llm(settings: Settings) -> Any:
 def build_llm_answerer(settings: Settings, embedder: Embedder, prompts_dir: Path = PROMPTS_DIR) -> LLMAnswerer:
     """Validate the prompts and settings, then build the answerer (no network call here)."""
     answer_prompt, condense_prompt = load_prompts(prompts_dir)
-    return LLMAnswerer(make_llm(settings), embedder, answer_prompt, condense_prompt,
-                       context_tokens=settings.llm_context_tokens)
+    llm = make_llm(settings)
+    url = getattr(llm, "api_base", None) or getattr(llm, "base_url", None) or settings.llm_base_url
+    return LLMAnswerer(llm, embedder, answer_prompt, condense_prompt, context_tokens=settings.llm_context_tokens,
+                       gate=ServerGate.for_url(str(url)))

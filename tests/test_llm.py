@@ -399,3 +399,35 @@ def test_build_assistant_wires_the_llm_from_settings(tmp_path: Path, server):
     assert answer.mode == "llm" and answer.citations
     doc = assistant.get_document(answer.citations[0].doc_id)
     assert doc.text[answer.citations[0].start:answer.citations[0].end] == answer.citations[0].quote
+
+
+def test_unreachable_server_is_found_fast_and_remembered():
+    from assistant.llm import LLMConnectionError, ServerGate
+
+    now = [1000.0]
+    answerer = _answerer(f"http://127.0.0.1:{free_port()}/v1", timeout=30.0)
+    answerer.gate = ServerGate(answerer.gate.host, answerer.gate.port, clock=lambda: now[0])
+    started = time.perf_counter()
+    with pytest.raises(LLMConnectionError, match=r"cannot be reached \(connection refused\)"):
+        _run(answerer, "When did the ferry resume?", _passages())
+    assert time.perf_counter() - started < 3
+    # remembered: the next calls fail at once, without connecting, and say when it tries again
+    started = time.perf_counter()
+    with pytest.raises(LLMConnectionError, match=r"next try in 60 s"):
+        answerer.condense("And then?", [("When did the ferry resume?", "On Tuesday [1].")])
+    assert time.perf_counter() - started < 0.1
+    now[0] += 61
+    with pytest.raises(LLMConnectionError, match="cannot be reached"):
+        _run(answerer, "When did the ferry resume?", _passages())
+
+
+def test_gate_lets_a_reachable_server_through_and_forgets_nothing_else(server):
+    server.script(Reply(text="The ferry resumed service on Tuesday [1]."))
+    answerer = _answerer(server.base_url)
+    assert answerer.gate is not None and answerer.gate.where == f"127.0.0.1:{server.port}"
+    assert _run(answerer, "When did the ferry resume?", _passages())[1].citations
+    # a bad reply is not a connection failure: the next question still asks the server
+    server.script(Reply(status=500), Reply(text="On Tuesday [1]."))
+    with pytest.raises(Exception):  # noqa: B017 (the client's own error type)
+        _run(answerer, "When did the ferry resume?", _passages())
+    assert _run(answerer, "When did the ferry resume?", _passages())[1].citations
