@@ -53,7 +53,15 @@ def build_assistant(settings: Settings, progress: bool | None = None, embedder: 
         from assistant.llm import build_llm_answerer
 
         llm = build_llm_answerer(settings, embedder)
-    return Assistant(store, embedder, ingestor, retriever, ExtractiveAnswerer(embedder), llm=llm,
+    reader = spans = None
+    if settings.reader == "learned":
+        from assistant.reader import DEFAULT_MODEL_DIR, Reader
+        from assistant.spans import SpanExtractor
+
+        reader = Reader(settings.reader_model or DEFAULT_MODEL_DIR)
+        spans = SpanExtractor()
+    answerer = ExtractiveAnswerer(embedder, reader=reader, spans=spans)
+    return Assistant(store, embedder, ingestor, retriever, answerer, llm=llm,
                      top_k=settings.top_k, default_mode=settings.mode,
                      max_question_chars=settings.max_question_chars)
 
@@ -142,8 +150,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("note: only Host headers localhost/127.0.0.1/[::1] are answered; set NEWSDESK_TRUSTED_HOSTS "
               "to the names clients use", file=sys.stderr)
     # No access log (it would hold every URL); uvicorn's `server` header off.
+    # Open browser tabs hold Gradio's event streams open: without a bound on the graceful shutdown,
+    # SIGTERM/Ctrl-C would wait until every tab is closed. After 3 s the streams are cancelled.
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False,
-                server_header=False)
+                server_header=False, timeout_graceful_shutdown=3)
     return 0
 
 
@@ -211,10 +221,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except Exception as e:  # friendly message for known failures, no traceback
+        from assistant.reader import ReaderModelError
+        from assistant.spans import ModelIntegrityError
         from index.embeddings import EmbeddingModelError
         from index.store import StoreMismatchError, StoreUnavailableError
 
-        if isinstance(e, StoreMismatchError | StoreUnavailableError | EmbeddingModelError):
+        if isinstance(e, StoreMismatchError | StoreUnavailableError | EmbeddingModelError | ReaderModelError
+                      | ModelIntegrityError):
             print(f"error: {e}", file=sys.stderr)
             return 2
         raise

@@ -24,6 +24,7 @@ from assistant.constraints import question_years, year_agreement
 from assistant.cues import answer_type as cue_type
 from assistant.dates import DATE_SLACK_DAYS, DateWindow
 from assistant.select import OUT_OF_WINDOW, SentenceScorer, choose, multi_doc, topical_words
+from assistant.spans import TypedSpan, short_answer
 from assistant.types import Answer, Passage
 from index.embeddings import Embedder
 
@@ -43,10 +44,7 @@ class ReaderLike(Protocol):
 class SpansLike(Protocol):
     """What the answerer needs of `assistant.spans.SpanExtractor`."""
 
-    def spans(self, texts: Sequence[str]) -> list[list[Any]]: ...
-
-    def short_answer(self, answer_type: str, question: str, sentence: str, spans: Sequence[Any],
-                     hint: tuple[int, int] | None = None, article_date: str | None = None) -> Any: ...
+    def spans(self, texts: Sequence[str]) -> list[list[TypedSpan]]: ...
 
 
 class ExtractiveAnswerer:
@@ -114,8 +112,7 @@ class ExtractiveAnswerer:
             return
         tagged = self.spans.spans([s.text for s in chosen])
         for s, spans in zip(chosen, tagged, strict=True):
-            best = self.spans.short_answer(qtype, question, s.text, spans, hint=s.span,
-                                           article_date=s.passage.date or None)
+            best = short_answer(qtype, question, s.text, spans, hint=s.span, article_date=s.passage.date or None)
             s.lead = best.text if best is not None else ""
 
 

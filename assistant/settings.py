@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     embed_batch_size: int = 64
 
     # -- answering ---------------------------------------------------------------------------
+    # "learned": the trained reader (models/reader, sha256-checked) scores answer sentences and decides
+    # abstention, spaCy's NER types the short answers; "features": the hand-set first-stage score only.
+    reader: Literal["learned", "features"] = "features"
+    reader_model: Path | None = None  # default <project>/models/reader
     top_k: int = 5
     mode: Literal["extractive", "llm"] = "extractive"
     max_question_chars: int = 1000
