@@ -181,27 +181,32 @@ class BodyLimit:
 
 
 class _PartCounter:
-    """Counts the parts of a streamed multipart body by its boundary delimiters."""
+    """Counts the parts of a streamed multipart body by its boundary delimiters. A Content-Type
+    naming several boundaries is counted by each (the largest count wins), so no parser's choice
+    of boundary can hide parts from the count."""
 
     def __init__(self, content_type: str) -> None:
-        boundary = ""
+        self.delimiters: list[bytes] = []
         for param in content_type.split(";")[1:]:
             key, _, value = param.strip().partition("=")
-            if key.lower() == "boundary":
-                boundary = value.strip().strip('"')
-        self.delimiter = b"--" + boundary.encode("latin-1", "replace") if boundary else b""
+            value = value.strip().strip('"')
+            if key.strip().lower() == "boundary" and value:
+                self.delimiters.append(b"--" + value.encode("latin-1", "replace"))
+        self.keep = max((len(d) for d in self.delimiters), default=1) - 1
         self.tail = b""
-        self.seen = 0
+        self.seen = [0] * len(self.delimiters)
 
     def feed(self, chunk: bytes) -> int:
         """Add `chunk`; returns the parts seen so far (delimiters - 1: the closing one ends the last part)."""
-        if not self.delimiter:
+        if not self.delimiters:
             return 0
         data = self.tail + chunk
-        self.seen += data.count(self.delimiter)
-        # Keep what could be the start of a delimiter split across chunks (never a whole one).
-        self.tail = data[-(len(self.delimiter) - 1):]
-        return max(0, self.seen - 1)
+        for i, d in enumerate(self.delimiters):
+            # Count only delimiters that end in the new bytes: the tail's were counted before.
+            self.seen[i] += data.count(d) - self.tail.count(d)
+        # Keep what could be the start of a delimiter split across chunks.
+        self.tail = data[-self.keep:] if self.keep else b""
+        return max(0, max(self.seen) - 1)
 
 
 class CatchAll:

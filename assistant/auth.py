@@ -3,8 +3,8 @@
 `secure_app(app, settings)` wraps the whole ASGI app (API routes and the Gradio app mounted on it)
 in these middlewares, outermost first:
 
-* `SecurityHeaders`: `X-Frame-Options: DENY`, `nosniff`, `Referrer-Policy: no-referrer` on
-  every response (no framing by a hostile page, no URLs leaked in referrers).
+* `SecurityHeaders`: `X-Frame-Options: DENY`, `nosniff`, `Referrer-Policy: same-origin` on
+  every response (no framing by a hostile page, no URLs leaked to other sites).
 * Starlette's `TrustedHostMiddleware`: a `Host` header outside `settings.allowed_hosts()` gets
   400 (DNS rebinding: a hostile name resolving to 127.0.0.1 reaches nothing).
 * Starlette's `CORSMiddleware` with `settings.cors_origins` (default none) and credentials only
@@ -65,7 +65,7 @@ MAX_SESSIONS = 10_000
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 _SECURITY_HEADERS = [(b"x-frame-options", b"DENY"), (b"x-content-type-options", b"nosniff"),
-                     (b"referrer-policy", b"no-referrer")]
+                     (b"referrer-policy", b"same-origin")]
 _LOGIN_CSP = (b"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
               b"frame-ancestors 'none'; base-uri 'none'")
 
@@ -268,11 +268,16 @@ class AuthGate:
         return hmac.compare_digest(given.encode("utf-8", "replace"), self._token)
 
     def _same_site(self, scope: Scope, headers: dict[str, str], method: str) -> bool:
-        site = headers.get("sec-fetch-site", "")
+        """Whether a cookie-carrying request may come from where it comes from. Browsers say so in
+        `Sec-Fetch-Site` (a header pages cannot set); without it (older browsers) an unsafe method or
+        a websocket must bring this server's own `Origin`."""
+        site = headers.get("sec-fetch-site")
         origin = headers.get("origin", "").rstrip("/").lower()
         if origin and origin in self.allowed_origins:
             return True
-        if site in ("cross-site", "same-site"):
+        if site is not None:
+            if site in ("same-origin", "none"):
+                return True
             return method in ("GET", "HEAD") and headers.get("sec-fetch-mode") == "navigate"
         if origin and (method in UNSAFE_METHODS or scope["type"] == "websocket"):
             return origin != "null" and urlsplit(origin).netloc == headers.get("host", "").lower()
