@@ -582,6 +582,7 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 gr.update(choices=assistant.sources()), gr.update(choices=choices), version)
 
     def scope_line(sources_: list[str] | None, date_from: str, date_to: str, doc_ids: list[str] | None) -> str:
+        """The line under the question box: which articles a question searches (or a filter's error)."""
         n = len(assistant.list_documents())
         try:
             filters = make_filters(sources_, date_from, date_to, doc_ids)
@@ -591,6 +592,11 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
         if not scope:
             return f'<span class="nd-scope">Searching all {n:,} articles.</span>'
         return f'<span class="nd-scope nd-scope-on">Searching only {html.escape(scope)} ({n:,} articles in all).</span>'
+
+    def scope_and_label(sources_: list[str] | None, date_from: str, date_to: str, doc_ids: list[str] | None):
+        line = scope_line(sources_, date_from, date_to, doc_ids)
+        label = "Options · filters on" if "nd-scope-on" in line else "Options"
+        return line, gr.update(label=label)
 
     def titles(filters: Filters) -> dict[str, str]:
         if not filters.doc_ids:
@@ -823,7 +829,7 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 with gr.Column(scale=2, min_width=240, elem_id="nd-side"):
                     chats = gr.HTML(saved_value(None), html_template=_CHATS_TEMPLATE, js_on_load=_CHATS_JS,
                                     elem_id="nd-chats", apply_default_css=False)
-                    with gr.Accordion("Options", open=False, elem_id="nd-options"):
+                    with gr.Accordion("Options", open=False, elem_id="nd-options") as options:
                         # Custom values allowed: a chosen publisher or article that another tab deletes
                         # stays chosen (and matches nothing) instead of failing every question.
                         src_filter = gr.Dropdown(choices=assistant.sources(), value=[], multiselect=True,
@@ -912,9 +918,12 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
         sources.cite(on_cite, [turns], panel_out, **private)
         chat.pick(on_pick, [turns], panel_out, **private)
         close_btn.click(close_article, None, [article, article_box], **private)
-        for f in filters_in:
-            f.change(scope_line, filters_in, [under], **quiet)
-        clear_btn.click(lambda: ([], "", "", []), None, filters_in, **quiet)
+        # Dropdowns on change; dates when left or submitted (not at every keystroke of a half-typed date).
+        for trigger in (src_filter.change, doc_filter.change, date_from.blur, date_from.submit, date_to.blur,
+                        date_to.submit):
+            trigger(scope_and_label, filters_in, [under, options], **quiet)
+        clear_btn.click(lambda: ([], "", "", []), None, filters_in, **quiet).then(
+            scope_and_label, filters_in, [under, options], **quiet)
 
         lists_out = [table, to_delete, src_filter, doc_filter, version]
         upload_btn.click(upload, [files, up_title, up_date, up_source, up_url], [doc_status, *lists_out, files],
