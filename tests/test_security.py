@@ -576,3 +576,25 @@ def test_multipart_parts_are_counted_however_the_body_is_split(content_type):
         counter = _PartCounter(content_type)
         seen = [counter.feed(body[i:i + step]) for i in range(0, len(body), step)]
         assert seen[-1] == 30
+
+
+def test_without_a_token_the_upload_event_still_reads_no_server_file(tmp_path, sample_assistant):
+    """No token (local use): the UI still refuses FileData paths outside its upload folder."""
+    from assistant.api import build_api
+    from assistant.settings import Settings
+    from assistant.ui import mount_ui
+    from tests.conftest import serving
+
+    secret = tmp_path / "secret-notes.md"
+    secret.write_text("# Private\nThe vault code is 4711. A sample secret.\n", encoding="utf-8")
+    port = free_port()
+    settings = Settings(_env_file=None, store=tmp_path / "store", port=port)  # type: ignore[call-arg]
+    before = sorted(d.doc_id for d in sample_assistant.list_documents())
+    with serving(mount_ui(build_api(sample_assistant, settings), sample_assistant, settings), port) as url, \
+            httpx.Client(base_url=url, timeout=60) as http:
+        upload = _dependency(http.get("/config").json(), "upload")
+        for target in (secret, ROOT / "README.md"):
+            fd = {"path": str(target), "orig_name": "notes.md", "meta": {"_type": "gradio.FileData"}}
+            last = _run_event(http, upload, [[fd], *[""] * (len(upload["inputs"]) - 1)])
+            assert last.get("msg") == "process_completed" and "4711" not in json.dumps(last)
+    assert sorted(d.doc_id for d in sample_assistant.list_documents()) == before
