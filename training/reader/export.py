@@ -34,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from assistant.reader import MANIFEST, OUTPUTS, Reader  # noqa: E402
+from assistant.reader import MANIFEST, OUTPUTS, Reader, ReaderScore  # noqa: E402
 from index.embeddings import MINILM_NAME, MINILM_SHA256, sha256_of  # noqa: E402
 from training.reader import data  # noqa: E402
 
@@ -160,25 +160,22 @@ def choose_answer_threshold(groups: list[data.QuestionGroup], scores: list[list[
     return float(best[k])  # fewer than k answerable questions fall strictly below it
 
 
-def span_rows(reader: Reader, groups: list[data.QuestionGroup], scores: list[list[float]]
+def span_rows(groups: list[data.QuestionGroup], results: list[list[ReaderScore]]
               ) -> list[tuple[float, float, float, float, float]]:
     """Per answerable SQuAD question: (span_p, EM, F1) of the top sentence's span, then EM, F1 of the gold
     sentence's span (reading given the right sentence)."""
     rows = []
-    for g, s in zip(groups, scores, strict=True):
+    for g, res in zip(groups, results, strict=True):
         if g.source != "squad" or not g.answerable:
             continue
-        top = int(np.argmax(s))
+        top = int(np.argmax([r.p_answer for r in res]))
         gold = min(g.gold)
-        picks = [top] if top == gold else [top, gold]
-        res = reader.score(g.question, [g.items[i] for i in picks])
-        spans = []
-        for i, r in zip(picks, res, strict=True):
+        figs = []
+        for i in (top, gold):
+            r = res[i]
             text = g.items[i][1][r.span[0] : r.span[1]] if r.span else ""
-            spans.append((r.span_p, *span_f1(text, g.answers)))
-        t = spans[0]
-        gd = spans[-1] if top != gold else spans[0]
-        rows.append((t[0], t[1], t[2], gd[1], gd[2]))
+            figs.append((r.span_p, *span_f1(text, g.answers)))
+        rows.append((figs[0][0], figs[0][1], figs[0][2], figs[1][1], figs[1][2]))
     return rows
 
 
@@ -193,8 +190,9 @@ def choose_span_threshold(rows: list[tuple[float, float, float, float, float]]) 
     return float(best)
 
 
-def judge_figures(reader: Reader) -> dict[str, Any]:
-    sets = data.judge_examples("test")
+def judge_figures(reader: Reader, snli_limit: int = 2000) -> dict[str, Any]:
+    """Test accuracy per source (e-SNLI: a fixed random sample of `snli_limit`), with the majority-class baseline."""
+    sets = data.judge_examples("test", snli_limit=snli_limit)
     out: dict[str, Any] = {}
     for name, rows in sets.items():
         by_claim: dict[str, list[data.JudgeExample]] = {}
@@ -230,11 +228,22 @@ def cosine_scorer() -> Scorer:
     return score
 
 
+def baseline_figures(groups: list[data.QuestionGroup], cache: Path) -> dict[str, Any]:
+    if cache.is_file():
+        return dict(json.loads(cache.read_text()))
+    figs = answer_figures(groups, group_scores(groups, cosine_scorer()), None)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(figs, indent=1))
+    return figs
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoint", type=Path, default=ROOT / "data" / "reader-train" / "checkpoint.pt")
     ap.add_argument("--model-dir", type=Path, default=ROOT / "models" / "reader")
     ap.add_argument("--train-record", type=Path, default=None)
+    ap.add_argument("--baseline-cache", type=Path, default=ROOT / "data" / "reader-train" / "baseline.json",
+                    help="the baseline's figures are computed once and kept here (they do not depend on the reader)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the untrained cosine baseline")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--quick", action="store_true", help="thresholds only: skip the test-split figures")
@@ -254,21 +263,20 @@ def main(argv: list[str] | None = None) -> int:
              (args.model_dir / MODEL_FILE).stat().st_size / 1e6)
     reader = Reader(args.model_dir, threads=args.threads)
 
-    def p_answer(q: str, items: Sequence[tuple[str, str]]) -> list[float]:
-        return [r.p_answer for r in reader.score(q, items)]
-
     calib = data.question_groups("calibration")
     test = data.question_groups("test")
-    c_scores = group_scores(calib, p_answer)
+    c_results = [reader.score(g.question, g.items) for g in calib]
+    c_scores = [[r.p_answer for r in res] for res in c_results]
     threshold = choose_answer_threshold(calib, c_scores)
-    c_spans = span_rows(reader, calib, c_scores)
+    c_spans = span_rows(calib, c_results)
     span_threshold = choose_span_threshold(c_spans)
     if args.quick:
         figures_q = {"calibration": answer_figures(calib, c_scores, threshold)}
         _finish(args.model_dir, info, training, figures_q, threshold, span_threshold)
         return 0
-    t_scores = group_scores(test, p_answer)
-    t_spans = span_rows(reader, test, t_scores)
+    t_results = [reader.score(g.question, g.items) for g in test]
+    t_scores = [[r.p_answer for r in res] for res in t_results]
+    t_spans = span_rows(test, t_results)
     covered = [r for r in t_spans if r[0] >= span_threshold]
     figures: dict[str, Any] = {
         "calibration": answer_figures(calib, c_scores, threshold),
@@ -285,8 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         "test_judge": judge_figures(reader),
     }
     if not args.no_baseline:
-        cos = cosine_scorer()
-        figures["baseline_cosine_test"] = answer_figures(test, group_scores(test, cos), None)
+        figures["baseline_cosine_test"] = baseline_figures(test, args.baseline_cache)
     _finish(args.model_dir, info, training, figures, threshold, span_threshold)
     log.info("export + evaluation took %.1f min", (time.time() - t0) / 60)
     return 0

@@ -149,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--max-batches", type=int, default=None,
                     help="train on the plan's first N batches only (the plan is shuffled, so every source is in them)")
+    ap.add_argument("--first-batch", type=int, default=0,
+                    help="start at this batch of the plan (a second pass over batches the first did not reach)")
+    ap.add_argument("--init-from", type=Path, default=None,
+                    help="start from this checkpoint's weights with a fresh optimizer and schedule")
     ap.add_argument("--no-export", action="store_true", help="stop after training (export.py can run later)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -158,12 +162,15 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
 
     batches = plan(args.seed, args.batch_size, args.negatives, args.snli_limit)
-    if args.max_batches is not None:
-        batches = batches[: args.max_batches]
+    if args.max_batches is not None or args.first_batch:
+        batches = batches[args.first_batch : args.max_batches]
         log.info("using the first %d batches: %s", len(batches),
                  {k: sum(len(b) for kind, b in batches if kind == k) for k in ("answer", "judge")})
     tok = load_tokenizer()
     model = build_model()
+    if args.init_from is not None:
+        model.load_state_dict(torch.load(args.init_from, weights_only=False)["model"])
+        log.info("weights from %s", args.init_from)
     # The word-embedding table (30k × 384) stays as shipped: rare words seen once in training would drift,
     # and the optimizer step over it is a third of the time on 2 cores.
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -215,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "train.json").write_text(json.dumps({
         "seed": args.seed, "batch_size": args.batch_size, "lr": args.lr, "negatives": args.negatives,
         "snli_limit": args.snli_limit, "steps": total,
-        "max_batches": args.max_batches, "resumed": resumed, "max_len": MAX_LEN, "max_question_tokens": MAX_QUESTION,
+        "max_batches": args.max_batches, "resumed": resumed,
+        "first_batch": args.first_batch, "init_from": str(args.init_from) if args.init_from else None, "max_len": MAX_LEN, "max_question_tokens": MAX_QUESTION,
         "minutes": round((time.time() - t0) / 60, 1)}, indent=1))
     log.info("training done in %.1f min", (time.time() - t0) / 60)
     if not args.no_export:
