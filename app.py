@@ -53,14 +53,16 @@ def build_assistant(settings: Settings, progress: bool | None = None, embedder: 
         from assistant.llm import build_llm_answerer
 
         llm = build_llm_answerer(settings, embedder)
-    reader = spans = None
+    reader = spans = combiner = None
     if settings.reader == "learned":
+        from assistant.combine import Combiner
         from assistant.reader import DEFAULT_MODEL_DIR, Reader
         from assistant.spans import SpanExtractor
 
         reader = Reader(settings.reader_model or DEFAULT_MODEL_DIR)
         spans = SpanExtractor()
-    answerer = ExtractiveAnswerer(embedder, reader=reader, spans=spans)
+        combiner = Combiner.load() if settings.combiner else None
+    answerer = ExtractiveAnswerer(embedder, reader=reader, spans=spans, combiner=combiner)
     return Assistant(store, embedder, ingestor, retriever, answerer, llm=llm,
                      top_k=settings.top_k, default_mode=settings.mode,
                      max_question_chars=settings.max_question_chars)
@@ -221,13 +223,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except Exception as e:  # friendly message for known failures, no traceback
+        from assistant.combine import CombinerModelError
         from assistant.reader import ReaderModelError
         from assistant.spans import ModelIntegrityError
         from index.embeddings import EmbeddingModelError
         from index.store import StoreMismatchError, StoreUnavailableError
 
         if isinstance(e, StoreMismatchError | StoreUnavailableError | EmbeddingModelError | ReaderModelError
-                      | ModelIntegrityError):
+                      | ModelIntegrityError | CombinerModelError):
             print(f"error: {e}", file=sys.stderr)
             return 2
         raise

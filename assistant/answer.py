@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from assistant import abstain
 from assistant.abstain import ABSTAIN_TEXT
 from assistant.candidates import Candidate, candidates, simple_tokens
+from assistant.combine import Combiner
 from assistant.compose import compose
 from assistant.constraints import question_years, year_agreement
 from assistant.cues import answer_type as cue_type
@@ -51,10 +52,11 @@ class ExtractiveAnswerer:
     """Answers from retrieved passages; safe to share between request threads."""
 
     def __init__(self, embedder: Embedder, reader: ReaderLike | None = None, spans: SpansLike | None = None,
-                 cache_size: int = 4096) -> None:
+                 combiner: Combiner | None = None, cache_size: int = 4096) -> None:
         self.embedder = embedder
         self.reader = reader
         self.spans = spans
+        self.combiner = combiner
         self.scorer = SentenceScorer(embedder, cache_size=cache_size)
 
     def answer(self, question: str, passages: list[Passage], query: str | None = None,
@@ -86,7 +88,7 @@ class ExtractiveAnswerer:
                 return _abstention(question)
             return compose(question, choose(ranked, question), ranked, cue_type(question), multi=multi_doc(question))
         pool = self.read(question, ranked[:READER_POOL], window)
-        if pool[0].score < self.reader.answer_threshold or (
+        if pool[0].score < self.threshold or (
                 in_corpus is not None and abstain.unknown_terms(topical, in_corpus, tokenize, rare_words=False)):
             return _abstention(question)
         chosen = choose(pool, question)
@@ -94,16 +96,26 @@ class ExtractiveAnswerer:
         return compose(question, chosen, pool + ranked[READER_POOL:], cue_type(question), multi=multi_doc(question))
 
     def read(self, question: str, pool: list[Candidate], window: DateWindow | None) -> list[Candidate]:
-        """Score `pool` with the learned reader, times the question's constraints (years it names,
-        the publication window it names); best first."""
+        """Score `pool` with the learned reader (weighed with the first-stage features by the combiner
+        when there is one), times the question's constraints (years it names, the publication window
+        it names); best first."""
         assert self.reader is not None
         results = self.reader.score(question, [(s.prev_text, s.text) for s in pool])
         years = question_years(question)
         for s, r in zip(pool, results, strict=True):
             s.p_answer, s.span = float(r.p_answer), r.span
-            s.score = s.p_answer * year_agreement(years, s.text, s.passage.date).factor
+        for s in pool:
+            p = self.combiner.probability(s) if self.combiner is not None else s.p_answer
+            s.score = p * year_agreement(years, s.text, s.passage.date).factor
         _prefer_window(pool, window)
         return pool
+
+    @property
+    def threshold(self) -> float:
+        """Abstain when the best sentence's probability is below this (fitted on calibration data)."""
+        if self.combiner is not None:
+            return self.combiner.threshold
+        return self.reader.answer_threshold if self.reader is not None else 0.0
 
     def lead_with_spans(self, question: str, chosen: list[Candidate], qtype: str) -> None:
         """Replace the regex leads of `chosen` by typed short answers (None → no lead): a missing

@@ -187,7 +187,7 @@ class Assistant:
 
     def windows(self, text: str) -> list[DateWindow]:
         """The publication windows a text names, resolved against the collection's dates."""
-        return resolve_windows(text, self.retriever._current().article_dates)
+        return resolve_windows(text, self.retriever.article_dates())
 
     def replay(self, history: Sequence[str]) -> Conversation:
         """A conversation rebuilt from earlier questions only: a question counts as answered when

@@ -244,6 +244,10 @@ class Retriever:
         idx = self._current()
         return token in idx.n_docs_per_token or token in idx.meta_vocab
 
+    def article_dates(self) -> list[str]:
+        """The distinct publication dates (ISO) of the complete documents, sorted."""
+        return list(self._current().article_dates)
+
     def window(self, query: str) -> DateWindow | None:
         """The publication-date window a time expression in `query` points at (see assistant.dates)."""
         return resolve_window(query, self._current().article_dates)

@@ -59,7 +59,7 @@ class SentenceScorer:
         # runs outside it, so concurrent questions still embed in parallel).
         self._cache_lock = threading.Lock()
 
-    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of `texts`, from the LRU where present; safe to call from many threads."""
         with self._cache_lock:
             found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
@@ -114,7 +114,7 @@ class SentenceScorer:
     def _score(self, question: str, query: str | None, sentences: list[Candidate], q_seq: list[str],
                ctx_tokens: set[str], qtype: str, weight: Callable[[str], float], key_words: set[str]) -> None:
         probes = [question] + ([query] if query and query != question else [])
-        vecs = self._embed(probes + [s.text for s in sentences])
+        vecs = self.embed(probes + [s.text for s in sentences])
         qv = vecs[: len(probes)]
         sims = vecs[len(probes) :] @ qv.T
         q_tokens = set(q_seq)
@@ -141,7 +141,7 @@ class SentenceScorer:
         clause_lists = {i: clauses(sentences[i].text) for i in leaders}
         flat = [c for i in leaders for c in clause_lists[i]]
         if flat:
-            csims = self._embed(flat) @ qv.T
+            csims = self.embed(flat) @ qv.T
             pos = 0
             for i in leaders:
                 n = len(clause_lists[i])

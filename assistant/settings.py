@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # abstention, spaCy's NER types the short answers; "features": the hand-set first-stage score only.
     reader: Literal["learned", "features"] = "features"
     reader_model: Path | None = None  # default <project>/models/reader
+    # With the reader: weigh its probability with the first-stage features (models/combiner), fitted
+    # on calibration data; off = the reader's probability alone decides.
+    combiner: bool = True
     top_k: int = 5
     mode: Literal["extractive", "llm"] = "extractive"
     max_question_chars: int = 1000

@@ -693,9 +693,7 @@ def _central(analysis: QuestionAnalysis, question: str, sentences: list[Candidat
 
 def _embed(tools: Tools, texts: list[str]) -> np.ndarray:
     """Unit vectors of `texts` through the scorer's LRU (sentences recur across questions)."""
-    scorer = tools.answerer.scorer
-    embed = getattr(scorer, "embed", None) or scorer._embed
-    return np.asarray(embed(texts))
+    return np.asarray(tools.answerer.scorer.embed(texts))
 
 
 def _facets(text: str) -> set[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from assistant.chat import Conversation
-from assistant.condense import condense_extractive
 from assistant.cues import answer_type
 from assistant.cues import lead as _lead
 from assistant.select import clauses as _clauses
@@ -49,13 +48,6 @@ def test_clauses_split_long_sentences_only():
                      "handed over many soldiers and civilians today")
     assert _clauses("Short, but split.") == []
     assert len(parts) >= 2 and all(len(p.split()) >= 5 for p in parts[:-1])
-
-
-def test_condense_adds_salient_terms_of_the_last_turns():
-    q = condense_extractive("Where were they handed over?", [("Which country facilitated the exchange of 146 prisoners?",
-                                                               "**United Arab Emirates** — …")])
-    assert q.startswith("Where were they handed over?")
-    assert "146 prisoners" in q and "United Arab Emirates" in q
 
 
 def _cite(n: int, start: int) -> Citation:

@@ -1,0 +1,70 @@
+"""reader probability + first-stage features → P(the sentence answers the question), and abstention.
+
+A logistic regression over a handful of features of each candidate sentence: the learned reader's
+logit, the first stage's embedding similarity, lexical coverage, bigram overlap, answer-type cue and
+passage rank. Its weights and its abstention threshold are fitted by `training/combiner/fit.py` on
+held-out calibration data (never on what the reader was trained on) and shipped in
+`models/combiner/combiner.json`, whose sha256 `manifest.json` pins. Why not the reader alone: a small
+cross-encoder trained on Wikipedia questions for minutes misjudges some news sentences that the
+collection's own statistics (IDF coverage, similarity) get right, and the reverse; the regression
+weighs them by measurement instead of by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.candidates import Candidate
+from index.embeddings import sha256_of
+
+DEFAULT_COMBINER_DIR = Path(__file__).resolve().parent.parent / "models" / "combiner"
+FEATURES = ("reader_logit", "dense", "lex", "bigram", "cue", "inv_rank")
+
+
+class CombinerModelError(RuntimeError):
+    """The combiner's weights are missing, damaged or do not match their manifest."""
+
+
+def features(c: Candidate) -> list[float]:
+    """The feature vector of a scored candidate, in `FEATURES` order (the fit uses the same)."""
+    p = min(max(c.p_answer, 1e-6), 1 - 1e-6)
+    return [math.log(p / (1 - p)), c.dense, c.lex, c.bigram, c.cue, 1.0 / (1 + c.rank)]
+
+
+@dataclass(frozen=True)
+class Combiner:
+    """Fitted weights. `probability` is the logistic model; `threshold` the abstention cut on the
+    best candidate's probability."""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def probability(self, c: Candidate) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features(c), strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    @classmethod
+    def load(cls, model_dir: Path = DEFAULT_COMBINER_DIR) -> Combiner:
+        """Read `combiner.json` after checking its sha256 against `manifest.json`."""
+        manifest_path = model_dir / "manifest.json"
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            path = model_dir / manifest["file"]
+            actual = sha256_of(path)
+        except (OSError, ValueError, KeyError) as e:
+            raise CombinerModelError(f"cannot read the combiner model in {model_dir}: {e}") from e
+        if actual != manifest["sha256"]:
+            raise CombinerModelError(f"{path} is damaged or replaced: sha256 {actual}, expected {manifest['sha256']}")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(data["features"]) != FEATURES:
+            raise CombinerModelError(f"{path} was fitted on features {data['features']}, this code computes {FEATURES}")
+        return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]))
+
+
+def fitted(weights: Sequence[float], bias: float, threshold: float) -> Combiner:
+    return Combiner(tuple(float(w) for w in weights), float(bias), float(threshold))
