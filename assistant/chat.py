@@ -203,6 +203,11 @@ class Assistant:
         q = (question or "").strip()
         if not q:
             raise QuestionError("Please type a question.")
+        try:
+            q.encode("utf-8")
+        except UnicodeEncodeError as e:  # a lone surrogate (e.g. "\ud800") from a broken client
+            raise QuestionError(f"The question contains invalid text at character {e.start + 1}; "
+                                "please retype it.") from e
         if len(q) > self.max_question_chars:
             raise QuestionError(
                 f"The question is {len(q):,} characters long; the limit is {self.max_question_chars:,}."

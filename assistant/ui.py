@@ -52,6 +52,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
+def failure_reason(e: Exception) -> str:
+    """What a person may be told about an unexpected failure: plain words, never exception names,
+    hosts or paths (those go to the server log)."""
+    from index.store import StoreUnavailableError
+
+    if isinstance(e, StoreUnavailableError):
+        return "the article store is not reachable right now, please try again shortly"
+    return "an internal error (the details are in the server log)"
+
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".json", ".jsonl"]
 EXAMPLES = [
     "Who mediated the February swap?",
@@ -649,8 +659,8 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
         except Exception as e:  # keep the page usable; the reason goes to the log
             log.exception("answering failed")
             turns[i] = turn.model_copy(update={"failed": True, "done": True,
-                                               "text": f"Sorry, answering failed ({type(e).__name__})."})
-            yield (chat_html(turns, i), "", status_html(f"Answering failed: {type(e).__name__}: {e}", error=True),
+                                               "text": f"Sorry, answering failed: {failure_reason(e)}."})
+            yield (chat_html(turns, i), "", status_html(f"Answering failed: {failure_reason(e)}.", error=True),
                    _PLACEHOLDER_SOURCES, keep, keep, turns, conv, i, chat_id, saved_value(chat_id, turns))
 
     # outputs: chat, question, status, sources, article, article box, turns, active, chat id, saved
@@ -675,8 +685,8 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
         except Exception as e:
             log.exception("search failed")
             turns[i] = turn.model_copy(update={"kind": "answer", "failed": True, "done": True,
-                                               "text": f"Sorry, the search failed ({type(e).__name__})."})
-            yield (chat_html(turns, i), "", status_html(f"Search failed: {type(e).__name__}: {e}", error=True),
+                                               "text": f"Sorry, the search failed: {failure_reason(e)}."})
+            yield (chat_html(turns, i), "", status_html(f"Search failed: {failure_reason(e)}.", error=True),
                    _PLACEHOLDER_SOURCES, keep, keep, turns, i, chat_id, saved_value(chat_id, turns))
             return
         seconds = time.perf_counter() - started

@@ -114,3 +114,22 @@ def test_only_the_leading_sentences_have_their_clauses_embedded(hash_embedder):
     assert len(embedded) == len(set(embedded))  # nothing embedded twice
     assert set(sentences) <= set(embedded)
     assert 0 < len(embedded_clauses) <= CLAUSE_LEADERS * max(len(_clauses(s)) for s in sentences) < len(all_clauses)
+
+
+def test_a_question_with_a_lone_surrogate_is_refused_with_a_message(sample_assistant):
+    """UI and CLI questions go through check_question: broken text is a clear error, not a crash."""
+    import pytest
+
+    from assistant.chat import QuestionError
+
+    with pytest.raises(QuestionError, match="invalid text at character 5"):
+        sample_assistant.check_question("who \ud800 cut the ribbon?")
+
+
+def test_ui_failures_are_told_in_plain_words():
+    from assistant.ui import failure_reason
+    from index.store import StoreUnavailableError
+
+    assert "store is not reachable" in failure_reason(StoreUnavailableError("http://10.0.0.5:8000 refused"))
+    plain = failure_reason(KeyError("/srv/secret/path"))
+    assert "KeyError" not in plain and "/srv" not in plain
