@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     session_hours: float = 12.0  # browser sessions after logging in with the token
     cookie_secure: bool = False  # mark the session cookie Secure (automatic for https requests)
     auth_failures_per_minute: int = 30  # wrong tokens per client address before it waits (429); 0: no limit
+    chats_dir: Path | None = None  # the UI's saved chats when an API token is set; default <store>/chats
     samples_dir: Path = Path(__file__).resolve().parent.parent / "samples"
 
     @field_validator("trusted_hosts", "cors_origins", mode="before")

@@ -8,10 +8,12 @@ Contract:
 - Article text, titles, questions and saved chats are untrusted: all HTML is built by
   `assistant.ui_html`, which escapes them, so markup shows as text.
 - The page makes no request to another host: system fonts only, analytics and run history off.
-- Saved chats live in the browser's localStorage (one key per chat, plain JSON). Not
-  `gr.BrowserState`: it holds one value read once at page load, so two tabs of one browser
-  overwrite each other's chats, and its default per-start secret makes every chat unreadable after
-  a server restart (its secret is sent to the page anyway, so the encryption protects nothing).
+- Saved chats live in the browser's localStorage (one key per chat, plain JSON), or with an API
+  token on the server (`ChatStore`: `settings.chats_dir`, default `<store>/chats`), where the page
+  sends only chat ids and names and every event passes the token gate. Not `gr.BrowserState`: it
+  holds one value read once at page load, so two tabs of one browser overwrite each other's chats,
+  and its default per-start secret makes every chat unreadable after a server restart (its secret
+  is sent to the page anyway, so the encryption protects nothing).
 """
 
 from __future__ import annotations
@@ -20,10 +22,14 @@ import html
 import json
 import logging
 import os
+import re
+import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -76,6 +82,9 @@ POLL_SECONDS = 10.0
 # A saved chat the browser sends back is checked before use: at most this many turns and bytes.
 MAX_SAVED_TURNS = 200
 MAX_SAVED_BYTES = 4_000_000
+# Chats kept on the server (with an API token) and the length of a chat's name.
+MAX_SERVER_CHATS = 1000
+MAX_CHAT_TITLE = 80
 _PLACEHOLDER_SOURCES = PLACEHOLDER_SOURCES
 
 CSS = """
@@ -272,16 +281,20 @@ count();
 # so two tabs never overwrite each other's chats; the list follows other tabs through 'storage'
 # events. Python sends {current, save} as this component's value after every answer; opening a
 # chat sends its record back ("open_chat"); deleting the open chat starts a new one ("deleted_chat").
+# When the server keeps the chats (API token set), Python sends {current, chats: [list entries]}
+# instead, and opening, renaming and deleting send only the chat's id (and new name) to the server.
 # Titles are set with textContent, never as HTML.
 _CHATS_JS = """
 const CHAT = 'newsdesk.chat.v1.', META = 'newsdesk.chatmeta.v1.';
-let current = null;
-const readMeta = (id) => { try { return JSON.parse(localStorage.getItem(META + id) || 'null'); } catch (e) { return null; } };
+let current = null, remote = null;  // remote: the server's list, when the server keeps the chats
+const localMeta = (id) => { try { return JSON.parse(localStorage.getItem(META + id) || 'null'); } catch (e) { return null; } };
+const readMeta = (id) => remote ? (remote.find((m) => m.id === id) || null) : localMeta(id);
 const metas = () => {
+  if (remote) return [...remote].sort((a, b) => (b.updated || 0) - (a.updated || 0));
   const out = [];
   for (let i = 0; i < localStorage.length; i++) {
     const k = localStorage.key(i);
-    if (k && k.startsWith(META)) { const m = readMeta(k.slice(META.length)); if (m && m.id) out.push(m); }
+    if (k && k.startsWith(META)) { const m = localMeta(k.slice(META.length)); if (m && m.id) out.push(m); }
   }
   return out.sort((a, b) => (b.updated || 0) - (a.updated || 0));
 };
@@ -319,8 +332,9 @@ const save = (raw) => {
   try { msg = JSON.parse(raw || 'null'); } catch (e) { return; }
   if (!msg) return;
   current = msg.current || null;
+  if (Array.isArray(msg.chats)) remote = msg.chats;
   const rec = msg.save;
-  if (rec && rec.id) {
+  if (rec && rec.id && !remote) {
     const old = readMeta(rec.id);
     const renamed = !!(old && old.renamed);
     const meta = {id: rec.id, title: renamed ? old.title : rec.title, renamed, updated: Date.now(),
@@ -348,7 +362,11 @@ const rename = (li, meta) => {
     if (done) return;
     done = true;
     const t = input.value.trim();
-    if (keep && t) { meta.title = t; meta.renamed = true; localStorage.setItem(META + meta.id, JSON.stringify(meta)); }
+    if (keep && t && t !== meta.title) {
+      meta.title = t; meta.renamed = true;
+      if (remote) trigger('rename_chat', {id: meta.id, title: t});
+      else localStorage.setItem(META + meta.id, JSON.stringify(meta));
+    }
     render();
   };
   input.addEventListener('keydown', (e) => {
@@ -364,11 +382,16 @@ element.addEventListener('click', (e) => {
   if (!meta) { render(); return; }
   if (e.target.closest('.nd-chat-del')) {
     if (!window.confirm(`Delete the saved chat "${meta.title}"?`)) return;
-    drop(id);
-    if (id === current) { current = null; trigger('deleted_chat', {id}); }
+    if (remote) { remote = remote.filter((m) => m.id !== id); trigger('deleted_chat', {id}); }
+    else { drop(id); if (id === current) trigger('deleted_chat', {id}); }
+    if (id === current) current = null;
     render();
   } else if (e.target.closest('.nd-chat-rename')) {
     rename(li, meta);
+  } else if (e.target.closest('.nd-chat-open') && remote) {
+    current = id;
+    render();
+    trigger('open_chat', {id, title: meta.title});
   } else if (e.target.closest('.nd-chat-open')) {
     const record = localStorage.getItem(CHAT + id);
     if (!record) { drop(id); render(); return; }
@@ -377,7 +400,7 @@ element.addEventListener('click', (e) => {
     trigger('open_chat', {id, title: meta.title, record});
   }
 });
-window.addEventListener('storage', (e) => { if (!e.key || e.key.startsWith(META)) render(); });
+window.addEventListener('storage', (e) => { if (!remote && (!e.key || e.key.startsWith(META))) render(); });
 watch('value', () => save(props.value));
 save(props.value);
 render();
@@ -385,6 +408,9 @@ render();
 _CHATS_TEMPLATE = ('<div class="nd-chats"><h4>Saved chats</h4>'
                    '<div class="nd-chats-empty">Chats are saved in this browser after each answer.</div>'
                    '<ul class="nd-chatlist" aria-label="Saved chats"></ul></div>')
+_SERVER_CHATS_TEMPLATE = ('<div class="nd-chats"><h4>Saved chats</h4>'
+                          '<div class="nd-chats-empty">Chats are saved on the server after each answer, for every '
+                          'browser that logs in.</div><ul class="nd-chatlist" aria-label="Saved chats"></ul></div>')
 
 
 # -- small pure helpers ----------------------------------------------------------------------------
@@ -508,13 +534,22 @@ def chat_title(turns: list[Turn], limit: int = 60) -> str:
     return q[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def saved_value(chat_id: str | None, turns: list[Turn] | None = None) -> str:
-    """The saved-chats component's value: which chat is open and, after an answer, its record."""
-    save = None
-    if chat_id and turns:
-        save = {"id": chat_id, "title": chat_title(turns),
-                "turns": [t.compact().model_dump(mode="json") for t in turns if t.done]}
-    raw = json.dumps({"current": chat_id, "save": save, "at": time.time()}, ensure_ascii=False)
+def saved_turns(turns: list[Turn]) -> list[dict[str, Any]]:
+    """A chat's finished turns as saved (browser or server): JSON-ready, passages cut."""
+    return [t.compact().model_dump(mode="json") for t in turns if t.done]
+
+
+def saved_value(chat_id: str | None, turns: list[Turn] | None = None,
+                listing: list[dict[str, Any]] | None = None) -> str:
+    """The saved-chats component's value: which chat is open and either, after an answer, its
+    record for the browser to store, or (`listing`, chats kept on the server) the list of chats."""
+    msg: dict[str, Any] = {"current": chat_id, "at": time.time()}
+    if listing is not None:
+        msg["chats"] = listing
+    else:
+        msg["save"] = {"id": chat_id, "title": chat_title(turns), "turns": saved_turns(turns)} \
+            if chat_id and turns else None
+    raw = json.dumps(msg, ensure_ascii=False)
     # Never markup in a component value, even one that is only read by script (same JSON after parsing).
     return raw.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
@@ -537,6 +572,142 @@ def parse_saved_chat(raw: str) -> tuple[str, list[Turn]]:
         turns.append(turn if turn.done else turn.model_copy(update={"failed": True, "done": True,
                                                                     "text": "(not finished)"}))
     return chat_id, turns
+
+
+class ChatStoreError(ValueError):
+    """A saved-chat request the server refuses; the message is meant for the user."""
+
+
+class ChatStore:
+    """The browser chat's saved chats kept on the server (used when an API token is set, so every
+    browser that logs in sees the same chats). One JSON file per chat, `<id>.json` in `folder`
+    (`{id, title, renamed, updated, turns}`, the record `parse_saved_chat` reads), each written
+    atomically. Ids are the server's own `uuid4().hex` (32 lowercase hex digits); any other id
+    raises `ChatStoreError`, so a client never names a path. At most `max_chats` chats of at most
+    `max_bytes` each. Thread-safe (Gradio runs events in threads).
+
+    Hand-written because it is a few files in a folder: a database would be a new dependency for
+    this, and Gradio's `BrowserState` is per browser (see the module docstring)."""
+
+    ID = re.compile(r"[0-9a-f]{32}")
+
+    def __init__(self, folder: Path, max_chats: int = MAX_SERVER_CHATS, max_bytes: int = MAX_SAVED_BYTES) -> None:
+        self.folder = Path(folder)
+        self.max_chats, self.max_bytes = max_chats, max_bytes
+        self._lock = threading.Lock()
+        self._metas: dict[str, tuple[int, int, dict[str, Any]]] = {}  # id -> (mtime_ns, size, meta)
+
+    def _path(self, chat_id: str) -> Path:
+        if not isinstance(chat_id, str) or not self.ID.fullmatch(chat_id):
+            raise ChatStoreError("That is not a saved chat.")
+        return self.folder / f"{chat_id}.json"
+
+    def _write(self, path: Path, record: dict[str, Any]) -> None:
+        data = json.dumps(record, ensure_ascii=False).encode("utf-8")
+        if len(data) > self.max_bytes:
+            raise ChatStoreError(f"This chat is too long to save on the server (over {self.max_bytes:,} bytes); "
+                                 "start a new chat.")
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)  # atomic: a reader sees the old file or the new one, never half
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _read(self, path: Path) -> dict[str, Any] | None:
+        try:
+            if path.stat().st_size > self.max_bytes:
+                return None
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _meta(self, path: Path) -> dict[str, Any] | None:
+        """{id, title, renamed, updated (ms), turns (count)} of one chat file, cached by mtime and size."""
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        chat_id = path.stem
+        cached = self._metas.get(chat_id)
+        if cached and cached[:2] == (st.st_mtime_ns, st.st_size):
+            return cached[2]
+        rec = self._read(path)
+        if rec is None:
+            return None
+        meta = {"id": chat_id, "title": str(rec.get("title") or "Untitled chat")[:MAX_CHAT_TITLE],
+                "renamed": bool(rec.get("renamed")), "updated": rec.get("updated") or 0,
+                "turns": len(rec.get("turns") or [])}
+        self._metas[chat_id] = (st.st_mtime_ns, st.st_size, meta)
+        return meta
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Every saved chat's list entry, the most recently saved first."""
+        with self._lock:
+            paths = [p for p in self.folder.glob("*.json") if self.ID.fullmatch(p.stem)] if self.folder.is_dir() else []
+            metas = [m for m in (self._meta(p) for p in paths) if m is not None]
+        return sorted(metas, key=lambda m: -float(m["updated"] or 0))
+
+    def save(self, chat_id: str, title: str, turns: list[dict[str, Any]]) -> None:
+        """Create or replace a chat's turns; a name the user gave it is kept."""
+        path = self._path(chat_id)
+        with self._lock:
+            old = self._meta(path) if path.exists() else None
+            if old is None and self.folder.is_dir() and \
+                    sum(1 for p in self.folder.glob("*.json") if self.ID.fullmatch(p.stem)) >= self.max_chats:
+                raise ChatStoreError(f"The server keeps at most {self.max_chats:,} saved chats; delete some "
+                                     "to save new ones.")
+            renamed = bool(old and old["renamed"])
+            self._write(path, {"id": chat_id, "title": old["title"] if old and renamed else title,
+                               "renamed": renamed, "updated": int(time.time() * 1000), "turns": turns})
+
+    def load(self, chat_id: str) -> str | None:
+        """The chat's record as JSON text, None when there is no such chat."""
+        path = self._path(chat_id)
+        try:
+            if path.stat().st_size > self.max_bytes:
+                return None
+            return path.read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    def rename(self, chat_id: str, title: str) -> bool:
+        """Give a chat a name (whitespace collapsed, at most `MAX_CHAT_TITLE` characters); False when
+        there is no such chat."""
+        path = self._path(chat_id)
+        name = " ".join(str(title or "").split())[:MAX_CHAT_TITLE]
+        if not name:
+            raise ChatStoreError("A chat's name cannot be empty.")
+        with self._lock:
+            rec = self._read(path) if path.exists() else None
+            if rec is None:
+                return False
+            self._write(path, {**rec, "id": chat_id, "title": name, "renamed": True})
+        return True
+
+    def delete(self, chat_id: str) -> bool:
+        """Remove a chat; False when there was none."""
+        path = self._path(chat_id)
+        with self._lock:
+            self._metas.pop(chat_id, None)
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                return False
+        return True
+
+    def stamp(self) -> int:
+        """Changes when a chat is saved, renamed or deleted (the folder's modification time)."""
+        try:
+            return self.folder.stat().st_mtime_ns
+        except OSError:
+            return 0
 
 
 def _int(value: Any, default: int = -1) -> int:
@@ -616,6 +787,29 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
     # The assistant's own replay of earlier questions (topic for follow-ups), where it has one.
     replay: Callable[[list[str]], Conversation] | None = getattr(assistant, "replay", None)
     keep = gr.update()
+
+    # Saved chats: on the server when an API token is set (every browser that logs in sees them),
+    # else in each browser's localStorage.
+    chat_store = ChatStore(settings.chats_dir or settings.store / "chats") if settings.resolved_api_token() else None
+
+    def saved(chat_id: str | None, turns: list[Turn] | None = None) -> tuple[str, str]:
+        """(the saved-chats component's value, why the chat could not be saved or "")."""
+        if chat_store is None:
+            return saved_value(chat_id, turns), ""
+        problem = ""
+        if chat_id and turns:
+            try:
+                chat_store.save(chat_id, chat_title(turns), saved_turns(turns))
+            except ChatStoreError as e:
+                problem = f"Not saved: {e}"
+            except OSError:
+                log.exception("saving a chat failed")
+                problem = "Not saved: the chat could not be written on the server (details in the server log)."
+        return saved_value(chat_id, listing=chat_store.entries()), problem
+
+    def saved_status(done: str, problem: str) -> str:
+        return status_html(f"{done}. {problem}", error=True) if problem else status_html(done)
+
     closed_article = gr.update(value="", visible=False)
     closed_box = gr.update(visible=False)
 
@@ -644,8 +838,9 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     turns[i] = turn.model_copy(update={"answer": item, "seconds": item.latency_ms / 1000,
                                                        "done": True})
                     done = f"Answer {i + 1} · {item.latency_ms / 1000:.1f} s · {item.mode}"
-                    yield (chat_html(turns, i), "", status_html(done), sources_html(turns[i], i), keep, keep,
-                           turns, conv, i, chat_id, saved_value(chat_id, turns))
+                    value, problem = saved(chat_id, turns)
+                    yield (chat_html(turns, i), "", saved_status(done, problem), sources_html(turns[i], i), keep,
+                           keep, turns, conv, i, chat_id, value)
                 else:
                     text += item
                     turns[i] = turn.model_copy(update={"text": text})
@@ -661,7 +856,7 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
             turns[i] = turn.model_copy(update={"failed": True, "done": True,
                                                "text": f"Sorry, answering failed: {failure_reason(e)}."})
             yield (chat_html(turns, i), "", status_html(f"Answering failed: {failure_reason(e)}.", error=True),
-                   _PLACEHOLDER_SOURCES, keep, keep, turns, conv, i, chat_id, saved_value(chat_id, turns))
+                   _PLACEHOLDER_SOURCES, keep, keep, turns, conv, i, chat_id, saved(chat_id, turns)[0])
 
     # outputs: chat, question, status, sources, article, article box, turns, active, chat id, saved
     def search(question: str, turns: list[Turn], active: int | None, chat_id: str | None, sources_: list[str],
@@ -687,13 +882,14 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
             turns[i] = turn.model_copy(update={"kind": "answer", "failed": True, "done": True,
                                                "text": f"Sorry, the search failed: {failure_reason(e)}."})
             yield (chat_html(turns, i), "", status_html(f"Search failed: {failure_reason(e)}.", error=True),
-                   _PLACEHOLDER_SOURCES, keep, keep, turns, i, chat_id, saved_value(chat_id, turns))
+                   _PLACEHOLDER_SOURCES, keep, keep, turns, i, chat_id, saved(chat_id, turns)[0])
             return
         seconds = time.perf_counter() - started
         turns[i] = turn.model_copy(update={"passages": passages, "seconds": seconds, "done": True})
         done = f"Search {i + 1} · {len(passages)} passages · {seconds:.1f} s"
-        yield (chat_html(turns, i), "", status_html(done), sources_html(turns[i], i), keep, keep, turns, i, chat_id,
-               saved_value(chat_id, turns))
+        value, problem = saved(chat_id, turns)
+        yield (chat_html(turns, i), "", saved_status(done, problem), sources_html(turns[i], i), keep, keep, turns, i,
+               chat_id, value)
 
     # outputs: sources, article, article box, chat, active
     def on_cite(turns: list[Turn], evt: gr.EventData):
@@ -724,27 +920,73 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
     # outputs: chat, sources, article, article box, status, question, turns, conversation, active, chat id, saved
     def new_chat():
         return (chat_html([], None, EXAMPLES), _PLACEHOLDER_SOURCES, closed_article, closed_box, "", "", [],
-                Conversation(), None, None, saved_value(None))
+                Conversation(), None, None, saved(None)[0])
 
-    def open_chat(evt: gr.EventData):
+    def open_chat(chat_id: str | None, evt: gr.EventData):
         data = _event(evt)
         try:
-            chat_id, turns = parse_saved_chat(data.get("record") or "")
+            wanted = str(data.get("id") or "")
+            if chat_store is not None:  # the server's copy, by id; never a record or path from the browser
+                raw = chat_store.load(wanted)
+                if raw is None:
+                    raise ChatStoreError("no such saved chat")
+            else:
+                raw = data.get("record") or ""
+            chat_id, turns = parse_saved_chat(raw)
+            if chat_store is not None and chat_id != wanted:
+                raise ChatStoreError("the saved chat names another id")
         except (ValueError, TypeError) as e:
             log.warning("a saved chat could not be opened: %s", e)
-            return (keep, keep, keep, keep, status_html("That saved chat cannot be opened.", error=True), keep,
-                    keep, keep, keep, keep, keep)
+            return (keep, keep, keep, keep,
+                    status_html("That saved chat cannot be opened (perhaps it was deleted).", error=True), keep,
+                    keep, keep, keep, keep, saved(chat_id)[0])
         last = len(turns) - 1 if turns else None
         title = str(data.get("title") or chat_title(turns))[:80]
         return (chat_html(turns, last, EXAMPLES),
                 sources_html(turns[last], last) if last is not None else _PLACEHOLDER_SOURCES,
                 closed_article, closed_box, status_html(f"Reopened “{title}”."), "", turns,
-                restore_conversation(turns, replay), last, chat_id, saved_value(chat_id))
+                restore_conversation(turns, replay), last, chat_id, saved(chat_id)[0])
 
     def deleted_chat(chat_id: str | None, evt: gr.EventData):
-        if chat_id and str(_event(evt).get("id") or "") == chat_id:
-            return new_chat()
-        return (keep,) * 11
+        """A saved chat was deleted (in the browser; on the server it is deleted here): the open
+        chat, if it was that one, starts over."""
+        gone = str(_event(evt).get("id") or "")
+        message = ""
+        if chat_store is not None:
+            try:
+                if not chat_store.delete(gone):
+                    message = "That saved chat was already deleted."
+            except ChatStoreError as e:
+                message = str(e)
+        if chat_id and gone == chat_id:
+            fresh = new_chat()
+            return (*fresh[:4], status_html(message, error=True), *fresh[5:])
+        if chat_store is None:
+            return (keep,) * 11
+        return (keep, keep, keep, keep, status_html(message, error=True), keep, keep, keep, keep, keep,
+                saved(chat_id)[0])
+
+    # outputs: saved chats, status
+    def rename_chat(chat_id: str | None, evt: gr.EventData):
+        """Rename a chat kept on the server (in the browser, the page renames it itself)."""
+        if chat_store is None:
+            return keep, keep
+        data = _event(evt)
+        try:
+            ok = chat_store.rename(str(data.get("id") or ""), str(data.get("title") or ""))
+            message = "" if ok else "That saved chat no longer exists (perhaps deleted in another browser)."
+        except ChatStoreError as e:
+            message = str(e)
+        except OSError:
+            log.exception("renaming a chat failed")
+            message = "The chat could not be renamed (details in the server log)."
+        return saved(chat_id)[0], status_html(message, error=True)
+
+    def chats_changed(chat_id: str | None, seen: int):
+        """Another browser saved, renamed or deleted a chat: send the list again, else change nothing."""
+        if chat_store is None or chat_store.stamp() == seen:
+            return keep, keep
+        return saved(chat_id)[0], chat_store.stamp()
 
     # -- documents -------------------------------------------------------------------------
     def upload(files: list[str] | None, title: str = "", date_: str = "", source: str = "", url: str = "",
@@ -837,7 +1079,9 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"), gr.Row(equal_height=False, elem_id="nd-chat-row"):
                 with gr.Column(scale=2, min_width=240, elem_id="nd-side"):
-                    chats = gr.HTML(saved_value(None), html_template=_CHATS_TEMPLATE, js_on_load=_CHATS_JS,
+                    chats = gr.HTML(saved_value(None, listing=[] if chat_store else None),
+                                    html_template=_CHATS_TEMPLATE if chat_store is None else _SERVER_CHATS_TEMPLATE,
+                                    js_on_load=_CHATS_JS,
                                     elem_id="nd-chats", apply_default_css=False)
                     with gr.Accordion("Options", open=False, elem_id="nd-options") as options:
                         # Custom values allowed: a chosen publisher or article that another tab deletes
@@ -921,8 +1165,13 @@ def build_blocks(assistant: Assistant, settings: Settings) -> gr.Blocks:
                          **private)
         reset_out = [chat, sources, article, article_box, status, question, turns, conv, active, chat_id, chats]
         new_btn.click(new_chat, None, reset_out, **private)
-        chats.open_chat(open_chat, None, reset_out, **private)
+        chats.open_chat(open_chat, [chat_id], reset_out, **private)
         chats.deleted_chat(deleted_chat, [chat_id], reset_out, **private)
+        if chat_store is not None:  # the list comes from the server: at page load, after changes elsewhere
+            chats_stamp = gr.State(-1)
+            chats.rename_chat(rename_chat, [chat_id], [chats, status], **private)
+            demo.load(chats_changed, [chat_id, chats_stamp], [chats, chats_stamp], **quiet)
+            timer.tick(chats_changed, [chat_id, chats_stamp], [chats, chats_stamp], **quiet)
         panel_out = [sources, article, article_box, chat, active]
         chat.cite(on_cite, [turns], panel_out, **private)
         sources.cite(on_cite, [turns], panel_out, **private)

@@ -110,12 +110,13 @@ def _refused(r: httpx.Response, *codes: int) -> None:
     assert TOKEN not in r.text
 
 
-def _run_event(http: httpx.Client, dep: dict[str, Any], data: list[Any], timeout: float = 60) -> dict[str, Any]:
+def _run_event(http: httpx.Client, dep: dict[str, Any], data: list[Any], timeout: float = 60,
+               event_data: Any = None) -> dict[str, Any]:
     """Join the queue with a UI event and read its stream to the end; the last message."""
     session = uuid.uuid4().hex[:12]
     trigger = dep["targets"][0][0] if dep.get("targets") else None
     r = http.post("/gradio_api/queue/join", json={"data": data, "fn_index": dep["id"], "session_hash": session,
-                                                  "trigger_id": trigger, "event_data": None})
+                                                  "trigger_id": trigger, "event_data": event_data})
     assert r.status_code == 200, r.text
     last: dict[str, Any] = {}
     deadline = time.monotonic() + timeout
@@ -598,3 +599,144 @@ def test_without_a_token_the_upload_event_still_reads_no_server_file(tmp_path, s
             last = _run_event(http, upload, [[fd], *[""] * (len(upload["inputs"]) - 1)])
             assert last.get("msg") == "process_completed" and "4711" not in json.dumps(last)
     assert sorted(d.doc_id for d in sample_assistant.list_documents()) == before
+
+
+# -- saved chats on the server (a token is set) -------------------------------------------------------
+
+def test_chat_store_refuses_paths_and_states_its_limits(tmp_path):
+    from assistant.ui import ChatStore, ChatStoreError
+
+    outside = tmp_path / "outside.json"
+    outside.write_text(json.dumps({"id": "outside", "title": "vault 4711", "turns": []}), encoding="utf-8")
+    store = ChatStore(tmp_path / "chats", max_chats=2, max_bytes=2_000)
+    for bad in ("../outside", "..", "/etc/passwd", "a/b", "", "A" * 32, "0" * 31 + "/", "0" * 33, "0" * 31 + "\\"):
+        calls: list[tuple[Any, tuple[Any, ...]]] = [(store.load, ()), (store.delete, ()), (store.rename, ("x",)),
+                                                    (store.save, ("x", []))]
+        for call, args in calls:
+            with pytest.raises(ChatStoreError, match="not a saved chat"):
+                call(bad, *args)
+    assert outside.is_file() and not (tmp_path / "chats").exists()
+    a, b, c = (uuid.uuid4().hex for _ in range(3))
+    store.save(a, "first", [{"question": "q1"}])
+    store.save(b, "second", [])
+    with pytest.raises(ChatStoreError, match="at most 2 saved chats"):
+        store.save(c, "third", [])
+    store.save(a, "first again", [{"question": "q1"}, {"question": "q2"}])  # replacing is not a new chat
+    with pytest.raises(ChatStoreError, match="too long to save"):
+        store.save(a, "first", [{"question": "x" * 3_000}])
+    assert store.rename(a, "  My\n  chat  ")
+    with pytest.raises(ChatStoreError, match="cannot be empty"):
+        store.rename(a, "   ")
+    store.save(a, "auto title", [{"question": "q1"}])  # a name the user gave is kept
+    entries = {m["id"]: m for m in store.entries()}
+    assert entries[a]["title"] == "My chat" and entries[a]["turns"] == 1 and set(entries) == {a, b}
+    assert json.loads(store.load(a) or "")["id"] == a and store.load(c) is None
+    assert store.delete(b) and not store.delete(b)
+    assert sorted(p.name for p in (tmp_path / "chats").iterdir()) == [f"{a}.json"]  # no temporary files left
+
+
+ChatId = re.compile(r"[0-9a-f]{32}")
+
+
+def _chat_event(http: httpx.Client, name: str, event_data: dict[str, Any]) -> str:
+    dep = _dependency(_config_of(http), name)
+    last = _run_event(http, dep, [None] * len(dep["inputs"]), event_data=event_data)
+    assert last.get("msg") == "process_completed", last
+    return json.dumps(last)
+
+
+def _config_of(http: httpx.Client) -> dict[str, Any]:
+    return http.get("/config").json()
+
+
+def test_saved_chat_ids_with_path_characters_are_refused(server):
+    chats = server.home / "store" / "chats"
+    planted = server.home / "store" / "planted.json"
+    planted.write_text(json.dumps({"id": "planted", "title": "vault 4711", "turns": []}), encoding="utf-8")
+    try:
+        with server.client(headers=AUTH) as http:
+            for bad in ("../planted", "../../secret-notes.md", "/etc/passwd", "..", "0" * 31 + "/"):
+                out = _chat_event(http, "open_chat", {"id": bad})
+                assert "cannot be opened" in out and "4711" not in out
+                out = _chat_event(http, "rename_chat", {"id": bad, "title": "renamed"})
+                assert "not a saved chat" in out
+                out = _chat_event(http, "deleted_chat", {"id": bad})
+                assert "not a saved chat" in out
+        assert planted.is_file() and "vault 4711" in planted.read_text(encoding="utf-8")
+        assert (server.home / "secret-notes.md").is_file()
+        assert not chats.exists() or all(ChatId.fullmatch(p.stem) for p in chats.iterdir())
+    finally:
+        planted.unlink()
+
+
+@pytest.mark.browser
+def test_saved_chats_follow_the_login_to_a_new_browser(server):
+    """With a token, chats are kept on the server: saved in one browser context, listed, reopened with
+    their citations, renamed and deleted in another one after logging in again; none in localStorage."""
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.is_file():
+        pytest.skip("Debian's chromium is not installed (make browser)")
+    from playwright.sync_api import expect, sync_playwright
+
+    question = "Who cut the ribbon at the harbour bridge?"
+    folder = server.home / "store" / "chats"
+    before = set(folder.glob("*.json")) if folder.is_dir() else set()
+    name = "Bridge chat <img src=x onerror=\"window.__xss=1\">"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(chromium),
+                                    args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+
+        def logged_in():
+            page = browser.new_context().new_page()
+            page.goto(server.url + "/")
+            page.fill("#nd-token", TOKEN)
+            page.click("#nd-login-submit")
+            page.wait_for_selector("#nd-question textarea", timeout=90_000)
+            return page
+
+        try:
+            first = logged_in()
+            first.fill("#nd-question textarea", question)
+            first.click("#nd-ask")
+            expect(first.locator("#nd-status")).to_contain_text("Answer 1", timeout=90_000)
+            expect(first.locator("#nd-chat .nd-mark").first).to_be_visible()  # an answer with citations
+            saved = [p for p in folder.glob("*.json") if ChatId.fullmatch(p.stem) and p not in before]
+            assert len(saved) == 1 and question in saved[0].read_text(encoding="utf-8")
+            item = first.locator(f"#nd-chats .nd-chatitem[data-id='{saved[0].stem}']")
+            expect(item).to_contain_text(question, timeout=30_000)
+            item.locator(".nd-chat-rename").click()
+            first.locator("#nd-chats .nd-chat-input").fill(name)
+            first.keyboard.press("Enter")
+            assert first.evaluate("Object.keys(localStorage).filter(k => k.startsWith('newsdesk.'))") == []
+            deadline = time.monotonic() + 30
+            while json.loads(saved[0].read_text(encoding="utf-8"))["title"] != name:
+                assert time.monotonic() < deadline, "the new name did not reach the server"
+                time.sleep(0.2)
+
+            second = logged_in()  # a new browser context: no cookies, no localStorage
+            item2 = second.locator(f"#nd-chats .nd-chatitem[data-id='{saved[0].stem}']")
+            expect(item2.locator(".nd-chat-name")).to_have_text(name, timeout=30_000)
+            expect(item2.locator(".nd-chat-when")).to_contain_text("1 question")
+            item2.locator(".nd-chat-open").click()
+            expect(second.locator("#nd-status")).to_contain_text("Reopened", timeout=30_000)
+            expect(second.locator('#nd-chat [data-testid="user"]')).to_have_text([question])
+            marker = second.locator("#nd-chat .nd-mark").first
+            expect(marker).to_be_visible()
+            marker.click()
+            current = second.locator("#nd-article mark.nd-current")
+            current.wait_for(timeout=30_000)
+            doc = httpx.get(f"{server.url}/api/documents/{marker.get_attribute('data-doc')}", headers=AUTH,
+                            timeout=30).json()
+            start, end = int(marker.get_attribute("data-start") or -1), int(marker.get_attribute("data-end") or -1)
+            assert current.inner_text() == doc["text"][start:end]
+            assert second.evaluate("window.__xss") is None
+
+            expect(item.locator(".nd-chat-name")).to_have_text(name)
+            second.once("dialog", lambda d: d.accept())
+            item2.locator(".nd-chat-del").click()
+            expect(item2).to_have_count(0, timeout=30_000)
+            expect(second.locator('#nd-chat [data-testid="bot"]')).to_have_count(0, timeout=30_000)  # it was open
+            assert not saved[0].exists()
+            expect(item).to_have_count(0, timeout=30_000)  # the first browser's list follows (it polls)
+        finally:
+            browser.close()
