@@ -287,6 +287,7 @@ count();
 _CHATS_JS = """
 const CHAT = 'newsdesk.chat.v1.', META = 'newsdesk.chatmeta.v1.';
 let current = null, remote = null;  // remote: the server's list, when the server keeps the chats
+let editing = false;  // a name is being typed: the list is redrawn when it is done, not under the cursor
 const localMeta = (id) => { try { return JSON.parse(localStorage.getItem(META + id) || 'null'); } catch (e) { return null; } };
 const readMeta = (id) => remote ? (remote.find((m) => m.id === id) || null) : localMeta(id);
 const metas = () => {
@@ -307,7 +308,7 @@ const button = (cls, text, label) => {
 };
 const render = () => {
   const ul = element.querySelector('.nd-chatlist');
-  if (!ul) return;
+  if (!ul || editing) return;
   const all = metas();
   ul.replaceChildren();
   const empty = element.querySelector('.nd-chats-empty');
@@ -356,11 +357,13 @@ const rename = (li, meta) => {
   input.className = 'nd-chat-input'; input.value = meta.title || ''; input.maxLength = 80;
   input.setAttribute('aria-label', 'New name of the chat');
   li.replaceChildren(input);
+  editing = true;
   input.focus(); input.select();
   let done = false;
   const finish = (keep) => {
     if (done) return;
     done = true;
+    editing = false;
     const t = input.value.trim();
     if (keep && t && t !== meta.title) {
       meta.title = t; meta.renamed = true;
