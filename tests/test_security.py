@@ -730,6 +730,8 @@ def test_saved_chats_follow_the_login_to_a_new_browser(server):
             start, end = int(marker.get_attribute("data-start") or -1), int(marker.get_attribute("data-end") or -1)
             assert current.inner_text() == doc["text"][start:end]
             assert second.evaluate("window.__xss") is None
+            (ROOT / "test-output").mkdir(exist_ok=True)
+            second.screenshot(path=str(ROOT / "test-output" / "ui-16-server-chat-reopened.png"), full_page=True)
 
             expect(item.locator(".nd-chat-name")).to_have_text(name)
             second.once("dialog", lambda d: d.accept())
