@@ -54,13 +54,15 @@ def build_assistant(settings: Settings, progress: bool | None = None, embedder: 
 
         llm = build_llm_answerer(settings, embedder)
     reader = spans = combiner = None
+    if settings.short_answers == "typed":
+        from assistant.spans import SpanExtractor
+
+        spans = SpanExtractor()
     if settings.reader == "learned":
         from assistant.combine import Combiner
         from assistant.reader import DEFAULT_MODEL_DIR, Reader
-        from assistant.spans import SpanExtractor
 
         reader = Reader(settings.reader_model or DEFAULT_MODEL_DIR)
-        spans = SpanExtractor()
         combiner = Combiner.load() if settings.combiner else None
     answerer = ExtractiveAnswerer(embedder, reader=reader, spans=spans, combiner=combiner)
     return Assistant(store, embedder, ingestor, retriever, answerer, llm=llm,

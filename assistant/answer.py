@@ -86,7 +86,9 @@ class ExtractiveAnswerer:
                     confidence *= 1 - abstain.MISSING_WORD_PENALTY * abstain.missing_share(topical, in_corpus, tokenize)
             if confidence < abstain.MIN_CONFIDENCE:
                 return _abstention(question)
-            return compose(question, choose(ranked, question), ranked, cue_type(question), multi=multi_doc(question))
+            chosen = choose(ranked, question)
+            self.lead_with_spans(question, chosen, qtype)
+            return compose(question, chosen, ranked, cue_type(question), multi=multi_doc(question))
         pool = self.read(question, ranked[:READER_POOL], window)
         if pool[0].score < self.threshold or (
                 in_corpus is not None and abstain.unknown_terms(topical, in_corpus, tokenize, rare_words=False)):
@@ -103,7 +105,7 @@ class ExtractiveAnswerer:
         results = self.reader.score(question, [(s.prev_text, s.text) for s in pool])
         years = question_years(question)
         for s, r in zip(pool, results, strict=True):
-            s.p_answer, s.span = float(r.p_answer), r.span
+            s.p_answer, s.span, s.first = float(r.p_answer), r.span, s.score
         for s in pool:
             p = self.combiner.probability(s) if self.combiner is not None else s.p_answer
             s.score = p * year_agreement(years, s.text, s.passage.date).factor

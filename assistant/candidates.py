@@ -52,6 +52,7 @@ class Candidate:
     # span (character offsets inside `text`).
     p_answer: float = 0.0
     span: tuple[int, int] | None = None
+    first: float = 0.0  # the first-stage score, kept when the reader's probability replaces `score`
 
 
 def candidates(passages: list[Passage], tokenize: Callable[[str], list[str]]) -> list[Candidate]:

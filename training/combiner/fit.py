@@ -69,7 +69,6 @@ def collect(set_dir: Path, store: Path) -> list[dict[str, Any]]:
             rows.append({"id": q["id"], "answerable": q["answerable"], "group": "", "x": [], "y": []})
             continue
         ranked = answerer.scorer.rank(q["question"], None, sents, assistant.retriever.idf, tokenize)
-        first_stage = {id(c): c.score for c in ranked[:READER_POOL]}
         pool = answerer.read(q["question"], ranked[:READER_POOL], None)
         evidence = [e.strip() for e in q.get("evidence", []) if e.strip()]
         sources = set(q.get("sources", []))
@@ -79,7 +78,7 @@ def collect(set_dir: Path, store: Path) -> list[dict[str, Any]]:
         # question has no source, so the article it retrieved first stands in
         group = (sorted(sources) or [passages[0].file_name])[0].rsplit("-", 1)[0]
         rows.append({"id": q["id"], "answerable": q["answerable"], "group": group,
-                     "x": [features(c) for c in pool], "y": labels, "first": [first_stage[id(c)] for c in pool]})
+                     "x": [features(c) for c in pool], "y": labels, "first": [c.first for c in pool], "p_answer": [c.p_answer for c in pool]})
         if i % 100 == 0:
             print(f"{set_dir.name}: {i}/{len(questions)} questions", flush=True)
     return rows
@@ -156,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         return out
 
     combined = per_question(oof)
-    reader = per_question(1 / (1 + np.exp(-X[:, 0])))
+    reader = per_question(1 / (1 + np.exp(-X[:, FEATURES.index("reader_logit")])))
     first = [np.array(r.get("first", [])) for r in rows]
     def answerable_best(scores: list[np.ndarray]) -> np.ndarray:
         return np.array([s.max() if len(s) else 0.0 for r, s in zip(rows, scores, strict=True) if r["answerable"]])
