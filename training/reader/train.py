@@ -164,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     batches = plan(args.seed, args.batch_size, args.negatives, args.snli_limit)
     if args.max_batches is not None or args.first_batch:
         batches = batches[args.first_batch : args.max_batches]
-        log.info("using the first %d batches: %s", len(batches),
+        log.info("using batches %d..%d of the plan (%d): %s", args.first_batch, args.first_batch + len(batches), len(batches),
                  {k: sum(len(b) for kind, b in batches if kind == k) for k in ("answer", "judge")})
     tok = load_tokenizer()
     model = build_model()
