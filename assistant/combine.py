@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +65,3 @@ class Combiner:
             raise CombinerModelError(f"{path} was fitted on features {data['features']}, this code computes {FEATURES}")
         return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]))
 
-
-def fitted(weights: Sequence[float], bias: float, threshold: float) -> Combiner:
-    return Combiner(tuple(float(w) for w in weights), float(bias), float(threshold))

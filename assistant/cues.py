@@ -81,10 +81,12 @@ def _near_key(sentence: str, start: int, end: int, key_words: set[str], span: in
     after = _WORD.findall(sentence[end:].lower())[:span]
     return any(w[:5] in key_words for w in before + inside + after)
 
-def lead(sentence: str, question: str, qtype: str, known_names: set[str],
+def lead(sentence: str, question: str, qtype: str, mid_names: set[str],
           key_words: frozenset[str] | set[str] = frozenset()) -> tuple[str, float]:
     """A short answer span of the expected type that the question does not already contain, and a
-    cue in [0, 1] for how well the sentence offers that type (1 for questions of no particular type)."""
+    cue in [0, 1] for how well the sentence offers that type (1 for questions of no particular type).
+    `mid_names`: words seen capitalised inside sentences (`known_names`), so a name at a sentence's
+    start is told from an ordinary capitalised first word."""
     qlow = question.lower()
     if qtype == "number":
         qwords = set(_WORD.findall(qlow)) - {"the", "a", "an", "of", "in", "to", "and", "did", "were", "was"}
@@ -130,7 +132,7 @@ def lead(sentence: str, question: str, qtype: str, known_names: set[str],
                 words = words[:-1]
             if not words:
                 continue
-            if len(words) == 1 and m.start() == 0 and words[0] not in known_names:
+            if len(words) == 1 and m.start() == 0 and words[0] not in mid_names:
                 continue  # a capitalized first word, not a name
             if all(w.lower()[:5] in qstems for w in words):
                 continue

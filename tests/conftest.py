@@ -3,7 +3,9 @@ MiniLM model (loaded once per session) for integration tests."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -12,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +28,7 @@ SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "corpus" / "seeds"
 DEV_QUESTIONS = SHARED / "eval" / "questions.jsonl"
 SAMPLES = ROOT / "samples"
+CHROMA = Path(sys.executable).parent / "chroma"
 
 
 def free_port() -> int:
@@ -32,6 +36,93 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def serve_env(home: Path, **settings: str) -> dict[str, str]:
+    """Environment for an `app.py serve` subprocess: the caller's, without any project setting that
+    could leak in (NEWSDESK_*, CHROMA_*, API_TOKEN), offline, store under `home`, plus `settings`."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("NEWSDESK_", "CHROMA_", "GRADIO_TEMP_DIR")) and k != "API_TOKEN"}
+    env.update(NEWSDESK_STORE=str(home / "store"), GRADIO_ANALYTICS_ENABLED="False", ANONYMIZED_TELEMETRY="False",
+               HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    env.update(settings)
+    return env
+
+
+def start_serve(home: Path, port: int, env: dict[str, str], log: Path,
+                timeout: float = 120.0) -> subprocess.Popen[bytes]:
+    """Start `app.py serve` on 127.0.0.1:`port` (cwd `home`, output to `log`) and wait, bounded, until
+    /readyz answers 200; a server that exits or never gets ready fails the test with its log's tail."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "serve", "--host", "127.0.0.1",
+                                 "--port", str(port)], cwd=home, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_process(proc)
+            pytest.fail("serve did not start:\n" + log.read_text(errors="replace")[-3000:])
+        time.sleep(0.3)
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    """Terminate `proc`, killing it if it has not exited within `timeout` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+class ChromaServer:
+    """A real `chroma run` server on 127.0.0.1 (the CLI ships with chromadb)."""
+
+    def __init__(self, path: Path, port: int) -> None:
+        self.path, self.port = path, port
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 60.0) -> None:
+        self.proc = subprocess.Popen(
+            [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{self.port}/api/v2/heartbeat"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"chroma run exited with {self.proc.returncode}")
+            try:
+                with urllib.request.urlopen(url, timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"chroma did not answer its heartbeat within {timeout:.0f}s")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_process(self.proc, timeout=15)
+        self.proc = None
+
+
+@pytest.fixture
+def chroma_server(tmp_path) -> Iterator[ChromaServer]:
+    """A fresh `chroma run` server for one test, stopped afterwards."""
+    if not CHROMA.is_file():
+        pytest.skip("the chroma CLI is not installed in the virtualenv")
+    srv = ChromaServer(tmp_path / "chroma", free_port())
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
 
 
 @contextmanager

@@ -3,21 +3,15 @@ coming back on the same path and port."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import ChromaServer, free_port
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMA = Path(sys.executable).parent / "chroma"
 
 ARTICLE = (
     "Harbor pilots end strike in Port Calder\n\n"
@@ -31,51 +25,9 @@ QUESTION = "How many more pilots did the port authority agree to hire?"
 
 
 
-class ChromaServer:
-    def __init__(self, path: Path, port: int) -> None:
-        self.path, self.port = path, port
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, timeout: float = 60.0) -> None:
-        self.proc = subprocess.Popen(
-            [str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + timeout
-        url = f"http://127.0.0.1:{self.port}/api/v2/heartbeat"
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"chroma run exited with {self.proc.returncode}")
-            try:
-                with urllib.request.urlopen(url, timeout=1) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"chroma did not answer its heartbeat within {timeout:.0f}s")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-
 @pytest.fixture
-def server(tmp_path) -> Iterator[ChromaServer]:
-    if not CHROMA.is_file():
-        pytest.skip("the chroma CLI is not installed in the virtualenv")
-    srv = ChromaServer(tmp_path / "chroma", free_port())
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+def server(chroma_server: ChromaServer) -> ChromaServer:
+    return chroma_server
 
 
 def _assistant(port: int):

@@ -20,8 +20,7 @@ import httpx
 import pytest
 
 from index.loaders import make_doc_id
-from tests.conftest import ROOT, free_port, serving
-from tests.test_chroma_server import CHROMA, ChromaServer
+from tests.conftest import ROOT, ChromaServer, free_port, serving
 
 pytestmark = pytest.mark.integration
 
@@ -61,15 +60,8 @@ def _env(port: int) -> dict[str, str]:
 
 
 @pytest.fixture
-def chroma(tmp_path):
-    if not CHROMA.is_file():
-        pytest.skip("the chroma CLI is not installed in the virtualenv")
-    srv = ChromaServer(tmp_path / "chroma", free_port())
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+def chroma(chroma_server: ChromaServer) -> ChromaServer:
+    return chroma_server
 
 
 @pytest.mark.parametrize("writers", [2, 4])

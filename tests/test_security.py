@@ -10,10 +10,8 @@ limits; then one bad-file batch through all three doors (CLI, API, UI). The toke
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, serve_env, start_serve, stop_process
 
 TOKEN = "tok-" + uuid.uuid4().hex  # fresh per run: finding it anywhere means it leaked
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -53,37 +51,16 @@ def server(tmp_path_factory) -> Iterator[Server]:
     token_file.write_text(TOKEN + "\n", encoding="utf-8")
     (home / "secret-notes.md").write_text("# Private\nThe vault code is 4711. A sample secret.\n", encoding="utf-8")
     port = free_port()
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("NEWSDESK_", "CHROMA_", "GRADIO_TEMP_DIR")) and k != "API_TOKEN"}
-    env.update(NEWSDESK_API_TOKEN_FILE=str(token_file), NEWSDESK_EMBEDDER="hash",
-               NEWSDESK_MAX_FILE_BYTES=str(MAX_FILE_BYTES), NEWSDESK_STORE=str(home / "store"),
-               NEWSDESK_AUTH_FAILURES_PER_MINUTE="0",  # these tests send hundreds of wrong tokens on purpose
-               GRADIO_ANALYTICS_ENABLED="False", ANONYMIZED_TELEMETRY="False", HF_HUB_OFFLINE="1",
-               TRANSFORMERS_OFFLINE="1")
+    env = serve_env(home, NEWSDESK_API_TOKEN_FILE=str(token_file), NEWSDESK_EMBEDDER="hash",
+                    NEWSDESK_MAX_FILE_BYTES=str(MAX_FILE_BYTES),
+                    NEWSDESK_AUTH_FAILURES_PER_MINUTE="0")  # these tests send hundreds of wrong tokens on purpose
     log = home / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "serve", "--host", "127.0.0.1",
-                                 "--port", str(port)], cwd=home, env=env, stdout=out, stderr=subprocess.STDOUT)
+    proc = start_serve(home, port, env, log)
     srv = Server(f"http://127.0.0.1:{port}", port, proc, home, token_file, log)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{srv.url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("serve did not start:\n" + log.read_text(errors="replace")[-3000:])
-            time.sleep(0.3)
         yield srv
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
     assert TOKEN not in log.read_text(errors="replace"), "the token was written to the server log"
 
 

@@ -7,30 +7,18 @@ hash embedder, the features reader."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.conftest import free_port, serve_env, start_serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 EXIT_SECONDS = 10.0
 START_SECONDS = 120.0
-
-
-def _env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("NEWSDESK_", "CHROMA_", "GRADIO_TEMP_DIR")) and k != "API_TOKEN"}
-    env.update(NEWSDESK_EMBEDDER="hash", NEWSDESK_READER="features", NEWSDESK_STORE=str(home / "store"),
-               GRADIO_ANALYTICS_ENABLED="False", ANONYMIZED_TELEMETRY="False", HF_HUB_OFFLINE="1",
-               TRANSFORMERS_OFFLINE="1")
-    return env
 
 
 @pytest.mark.integration
@@ -40,27 +28,15 @@ def test_serve_exits_promptly_on_sigterm_with_a_tab_connected(tmp_path):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "serve", "--host", "127.0.0.1",
-                                 "--port", str(port)], cwd=tmp_path, env=_env(tmp_path), stdout=out,
-                                stderr=subprocess.STDOUT)
+    proc = start_serve(tmp_path, port, serve_env(tmp_path, NEWSDESK_EMBEDDER="hash", NEWSDESK_READER="features"),
+                       log, timeout=START_SECONDS)
     try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("serve did not start:\n" + log.read_text(errors="replace")[-3000:])
-            time.sleep(0.3)
-
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM),
-                                        args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"])
+                                        args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                                              "--disable-background-networking", "--disable-component-update"])
             try:
                 page = browser.new_context().new_page()
                 page.goto(url)
