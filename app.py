@@ -53,7 +53,7 @@ def build_assistant(settings: Settings, progress: bool | None = None, embedder: 
         from assistant.llm import build_llm_answerer
 
         llm = build_llm_answerer(settings, embedder)
-    reader = spans = combiner = None
+    reader = spans = combiner = answerability = None
     if settings.short_answers == "typed":
         from assistant.spans import SpanExtractor
 
@@ -64,7 +64,11 @@ def build_assistant(settings: Settings, progress: bool | None = None, embedder: 
 
         reader = Reader(settings.reader_model or DEFAULT_MODEL_DIR)
         combiner = Combiner.load() if settings.combiner else None
-    answerer = ExtractiveAnswerer(embedder, reader=reader, spans=spans, combiner=combiner)
+    elif settings.answerability:
+        from assistant.abstain import Answerability
+
+        answerability = Answerability.load()
+    answerer = ExtractiveAnswerer(embedder, reader=reader, spans=spans, combiner=combiner, answerability=answerability)
     return Assistant(store, embedder, ingestor, retriever, answerer, llm=llm,
                      top_k=settings.top_k, default_mode=settings.mode,
                      max_question_chars=settings.max_question_chars)

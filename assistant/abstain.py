@@ -1,18 +1,31 @@
-"""Answerability: whether the question is about something the articles contain at all.
+"""Answerability: whether the best sentence found answers the question, or the system should abstain.
 
-A specific term of the question (a name, a number, a rare word) that no article contains means the
-articles are about something else; common content words missing from every article weaken the
-evidence. Hand-written: these are corpus statistics (wordfreq's Zipf scale), not a model.
+The evidence: how well the best sentence matches (first-stage score, embedding similarity, lexical
+coverage, its lead over the runner-up), and whether the question is about something the articles contain at all — a specific term (a name, a
+number, a rare word) that no article contains means they are about something else; common content
+words missing from every article weaken it. `Answerability` weighs these with a logistic regression
+fitted on held-out calibration questions (`training/answerability/fit.py`, SQuAD 2.0 and CLAPNQ,
+half of them unanswerable), and its threshold keeps false abstention on answerable calibration
+questions at 5 %. Separately, a question asking for a typed value (a count, a name, a date) that none
+of the leading sentences offers is not answered (`no_value`). The term checks are hand-written corpus statistics (wordfreq's Zipf scale).
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from wordfreq import zipf_frequency
 
 from assistant.candidates import GENERIC as _GENERIC
+from assistant.candidates import Candidate
+from assistant.combine import pinned_json
+
+DEFAULT_ANSWERABILITY_DIR = Path(__file__).resolve().parent.parent / "models" / "answerability"
+FEATURES = ("top_score", "top_dense", "top_lex", "margin", "missing_share")
 
 ABSTAIN_TEXT = "I could not find the answer to this in the articles. The closest passages are listed below."
 MIN_CONFIDENCE = 0.36
@@ -65,3 +78,69 @@ def missing_share(question: str, in_corpus: Callable[[str], bool], tokenize: Cal
         return 0.0
     missing = [w for w in content if not all(in_corpus(t) for t in tokenize(w) if t not in _GENERIC)]
     return len(missing) / len(content)
+
+
+class AnswerabilityModelError(RuntimeError):
+    """The answerability weights are missing, damaged or do not match their manifest."""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the abstention decision reads of a question and its ranked candidates. The rules: a
+    specific term of the question (name, number, rare word — after spelling correction,
+    `assistant.spelling`) that no article contains (`unknown`), a best sentence offering no value of
+    the type asked (`no_value`); the regression reads `features` (`FEATURES` order)."""
+
+    features: tuple[float, ...]
+    unknown: tuple[str, ...] = ()
+    no_value: bool = False
+
+    @property
+    def ruled_out(self) -> bool:
+        return bool(self.unknown) or self.no_value
+
+
+def evidence(question: str, ranked: Sequence[Candidate], tokenize: Callable[[str], list[str]],
+             in_corpus: Callable[[str], bool] | None, typed: bool = True) -> Evidence:
+    """The `Evidence` of `question` (time expressions removed) and its `ranked` candidates (best
+    first, constraints applied). `in_corpus` None: no term checks; `typed` False: no value check
+    (no span extractor ran)."""
+    unknown = tuple(unknown_terms(question, in_corpus, tokenize)) if in_corpus else ()
+    missing = missing_share(question, in_corpus, tokenize) if in_corpus else 0.0
+    top = ranked[0]
+    second = ranked[1].score if len(ranked) > 1 else 0.0
+    x = (top.score, top.dense, top.lex, top.score - second, missing)
+    return Evidence(x, unknown, typed and no_value(ranked))
+
+
+def no_value(ranked: Sequence[Candidate]) -> bool:
+    """The best sentence — already demoted for it (`ExtractiveAnswerer.demand_value`) and still best —
+    offers no value of the type asked ("How many…?" and no count, "What is the name of…?" and no
+    name): the sentences that do are poor matches, the articles do not give it. A rule, not a feature
+    of the regression: SQuAD's unanswerable questions are written against a paragraph that holds
+    values of the asked type, so calibration data cannot weigh it (see training/answerability/fit.py
+    for how often it fires on answerable and unanswerable calibration questions)."""
+    return not ranked[0].offers
+
+
+@dataclass(frozen=True)
+class Answerability:
+    """Fitted logistic regression: P(the best sentence answers the question) from `features`;
+    answer when it reaches `threshold`."""
+
+    weights: tuple[float, ...]
+    bias: float
+    threshold: float
+
+    def probability(self, x: Sequence[float]) -> float:
+        z = self.bias + sum(w * v for w, v in zip(self.weights, x, strict=True))
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def answers(self, x: Sequence[float]) -> bool:
+        return self.probability(x) >= self.threshold
+
+    @classmethod
+    def load(cls, model_dir: Path = DEFAULT_ANSWERABILITY_DIR) -> Answerability:
+        """Read the fitted weights after checking their sha256 against `manifest.json`."""
+        data = pinned_json(model_dir, FEATURES, AnswerabilityModelError)
+        return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]))

@@ -17,20 +17,25 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from assistant import abstain
-from assistant.abstain import ABSTAIN_TEXT
+from assistant.abstain import ABSTAIN_TEXT, FEATURES
 from assistant.candidates import Candidate, candidates, simple_tokens
 from assistant.combine import Combiner
 from assistant.compose import compose
-from assistant.constraints import question_years, year_agreement
+from assistant.constraints import agreement
 from assistant.cues import answer_type as cue_type
 from assistant.dates import DATE_SLACK_DAYS, DateWindow
 from assistant.select import OUT_OF_WINDOW, SentenceScorer, choose, multi_doc, topical_words
-from assistant.spans import TypedSpan, short_answer
+from assistant.spans import TypedSpan, asks_value, offers_value, short_answer
 from assistant.types import Answer, Passage
 from index.embeddings import Embedder
 
 # Sentences the learned reader reads per question (the first stage's best): its cost grows linearly.
 READER_POOL = 24
+# The leading sentences checked for a value of the asked type ("How many…?" → a count), and the
+# factor on the score of one that offers none: it echoes the question rather than answering it.
+VALUE_POOL = 6
+NO_VALUE = 0.6
+MAX_VALUE_CHECKS = 18
 
 
 class ReaderLike(Protocol):
@@ -52,8 +57,10 @@ class ExtractiveAnswerer:
     """Answers from retrieved passages; safe to share between request threads."""
 
     def __init__(self, embedder: Embedder, reader: ReaderLike | None = None, spans: SpansLike | None = None,
-                 combiner: Combiner | None = None, cache_size: int = 4096) -> None:
+                 combiner: Combiner | None = None, answerability: abstain.Answerability | None = None,
+                 cache_size: int = 4096) -> None:
         self.embedder = embedder
+        self.answerability = answerability
         self.reader = reader
         self.spans = spans
         self.combiner = combiner
@@ -69,33 +76,55 @@ class ExtractiveAnswerer:
         retriever's); `window` the publication period the question names; `answer_type` the kind
         of value asked for (question analysis; guessed from the wording when None). Every
         citation's quote is `article[start:end]`; an abstention has no citations."""
+        qtype = answer_type or cue_type(question)
+        ranked = self.rank(question, passages, query, idf, tokens, window, qtype)
+        if not ranked or self.abstains(question, ranked, tokens or simple_tokens, in_corpus):
+            return _abstention(question)
+        chosen = choose(ranked, question)
+        self.lead_with_spans(question, chosen, qtype)
+        return compose(question, chosen, ranked, cue_type(question), multi=multi_doc(question))
+
+    def rank(self, question: str, passages: list[Passage], query: str | None = None,
+             idf: Callable[[str], float] | None = None, tokens: Callable[[str], list[str]] | None = None,
+             window: DateWindow | None = None, qtype: str | None = None) -> list[Candidate]:
+        """The candidate sentences of `passages`, best first: the first stage, then (when loaded) the
+        reader on its best READER_POOL, times the question's constraints (years and months it names,
+        the publication window), with the leading sentences that offer no value of the asked type
+        demoted. [] when the passages have no sentence."""
         tokenize = tokens or simple_tokens
         sentences = candidates(passages, tokenize)
         if not sentences:
-            return _abstention(question)
-        qtype = answer_type or cue_type(question)
+            return []
         ranked = self.scorer.rank(question, query, sentences, idf or (lambda _t: 1.0), tokenize)
-        topical = topical_words(question)
         if self.reader is None:
+            _constrain(question, ranked)
             _prefer_window(ranked, window)
-            confidence = ranked[0].score
-            if in_corpus is not None:
-                if abstain.unknown_terms(topical, in_corpus, tokenize):
-                    confidence = 0.0
-                else:
-                    confidence *= 1 - abstain.MISSING_WORD_PENALTY * abstain.missing_share(topical, in_corpus, tokenize)
-            if confidence < abstain.MIN_CONFIDENCE:
-                return _abstention(question)
-            chosen = choose(ranked, question)
-            self.lead_with_spans(question, chosen, qtype)
-            return compose(question, chosen, ranked, cue_type(question), multi=multi_doc(question))
-        pool = self.read(question, ranked[:READER_POOL], window)
-        if pool[0].score < self.threshold or (
-                in_corpus is not None and abstain.unknown_terms(topical, in_corpus, tokenize, rare_words=False)):
-            return _abstention(question)
-        chosen = choose(pool, question)
-        self.lead_with_spans(question, chosen, qtype)
-        return compose(question, chosen, pool + ranked[READER_POOL:], cue_type(question), multi=multi_doc(question))
+        else:
+            tail = ranked[READER_POOL:]
+            for s in tail:  # not read: no probability to compare with the pool's
+                s.score = 0.0
+            ranked = self.read(question, ranked[:READER_POOL], window) + tail
+        self.demand_value(question, qtype or cue_type(question), ranked)
+        return ranked
+
+    def abstains(self, question: str, ranked: list[Candidate], tokenize: Callable[[str], list[str]],
+                 in_corpus: Callable[[str], bool] | None) -> bool:
+        """Whether to abstain rather than answer from `ranked` (best first). With the reader: its
+        (combined) probability under the fitted threshold, or a name/number no article contains.
+        Without it: a name, number or rare word no article contains, or a best sentence without a
+        value of the asked type; else the fitted answerability model (`assistant.abstain.Answerability`) when loaded,
+        or the hand-set confidence rule (unit tests with a fake embedder)."""
+        topical = topical_words(question)
+        if self.reader is not None:
+            return ranked[0].score < self.threshold or (in_corpus is not None and bool(
+                abstain.unknown_terms(topical, in_corpus, tokenize, rare_words=False)))
+        e = abstain.evidence(topical, ranked, tokenize, in_corpus, typed=self.spans is not None)
+        if e.ruled_out:
+            return True
+        if self.answerability is not None:
+            return not self.answerability.answers(e.features)
+        missing = e.features[FEATURES.index("missing_share")]
+        return ranked[0].score * (1 - abstain.MISSING_WORD_PENALTY * missing) < abstain.MIN_CONFIDENCE
 
     def read(self, question: str, pool: list[Candidate], window: DateWindow | None) -> list[Candidate]:
         """Score `pool` with the learned reader (weighed with the first-stage features by the combiner
@@ -103,14 +132,32 @@ class ExtractiveAnswerer:
         it names); best first."""
         assert self.reader is not None
         results = self.reader.score(question, [(s.prev_text, s.text) for s in pool])
-        years = question_years(question)
         for s, r in zip(pool, results, strict=True):
             s.p_answer, s.span, s.first = float(r.p_answer), r.span, s.score
         for s in pool:
-            p = self.combiner.probability(s) if self.combiner is not None else s.p_answer
-            s.score = p * year_agreement(years, s.text, s.passage.date).factor
+            s.score = self.combiner.probability(s) if self.combiner is not None else s.p_answer
+        _constrain(question, pool)
         _prefer_window(pool, window)
         return pool
+
+    def demand_value(self, question: str, qtype: str, ranked: list[Candidate]) -> None:
+        """A question asking for a typed value (a count, a name, a date): the leading sentences that
+        offer none of that type score NO_VALUE times less (re-sorts `ranked`), until the VALUE_POOL
+        leaders have all been checked (at most MAX_VALUE_CHECKS sentences are tagged). Without the
+        span extractor, nothing changes (the regex cues of the first stage play this part)."""
+        if self.spans is None or not ranked or not asks_value(qtype, question):
+            return
+        checked: set[int] = set()
+        while len(checked) < MAX_VALUE_CHECKS:
+            todo = [s for s in ranked[:VALUE_POOL] if id(s) not in checked][: MAX_VALUE_CHECKS - len(checked)]
+            if not todo:
+                break
+            for s, spans in zip(todo, self.spans.spans([s.text for s in todo]), strict=True):
+                checked.add(id(s))
+                s.offers = offers_value(qtype, question, spans)
+                if not s.offers:
+                    s.score *= NO_VALUE
+            ranked.sort(key=lambda s: -s.score)
 
     @property
     def threshold(self) -> float:
@@ -128,6 +175,13 @@ class ExtractiveAnswerer:
         for s, spans in zip(chosen, tagged, strict=True):
             best = short_answer(qtype, question, s.text, spans, hint=s.span, article_date=s.passage.date or None)
             s.lead = best.text if best is not None else ""
+
+
+def _constrain(question: str, ranked: list[Candidate]) -> None:
+    """Years and months with years that the question names (`assistant.constraints`): a sentence
+    about another period scores less or nothing."""
+    for s in ranked:
+        s.score *= agreement(question, s.text, s.passage.date).factor
 
 
 def _prefer_window(ranked: list[Candidate], window: DateWindow | None) -> None:

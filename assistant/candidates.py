@@ -53,6 +53,9 @@ class Candidate:
     p_answer: float = 0.0
     span: tuple[int, int] | None = None
     first: float = 0.0  # the first-stage score, kept when the reader's probability replaces `score`
+    # Whether the sentence offers a value of the type the question asks for (`assistant.spans`);
+    # True when no typed value is asked or nothing checked it.
+    offers: bool = True
 
 
 def candidates(passages: list[Passage], tokenize: Callable[[str], list[str]]) -> list[Candidate]:

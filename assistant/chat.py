@@ -13,13 +13,14 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from assistant.answer import ExtractiveAnswerer
 from assistant.conversation import Conversation, TurnPlan, known_to_corpus
 from assistant.dates import DATE_SLACK_DAYS, DateWindow, resolve_windows
 from assistant.retrieve import Retriever
+from assistant.spelling import correct
 from assistant.strategies import Tools, answer_for, passages_for
 from assistant.types import Answer, Filters, Passage
 from index.embeddings import Embedder
@@ -97,7 +98,7 @@ class Assistant:
         if mode == "llm" and self.llm is None:
             notice = "No LLM is configured; showing the extractive answer."
             mode = "extractive"
-        plan = conv.plan(question, self.windows)
+        plan = conv.plan(self.spelled(question), self.windows)
         query = plan.query
         if mode == "llm" and plan.dependent and turns and self.llm is not None:
             with contextlib.suppress(Exception):  # the planned query above stays
@@ -164,7 +165,7 @@ class Assistant:
             question = " ".join(question.replace(window.phrase, " ").replace(" before ", " ").split())
         return self.extractive.answer(
             question, pool, query=query, idf=self.retriever.idf,
-            tokens=self.retriever.lexicon.tokens, in_corpus=self.retriever.in_corpus,
+            tokens=self.retriever.lexicon.tokens, in_corpus=self.in_corpus(),
             window=window, answer_type=analysis.answer_type,
         )
 
@@ -173,8 +174,18 @@ class Assistant:
             answerer=self.extractive,
             retrieve=lambda text: self.retriever.retrieve(text, filters=filters, k=max(k, self.answer_pool)),
             document=self._whole_article, idf=self.retriever.idf, tokens=self.retriever.lexicon.tokens,
-            in_corpus=self.retriever.in_corpus,
+            in_corpus=self.in_corpus(),
         )
+
+    def spelled(self, question: str) -> str:
+        """The question with misspelt words replaced by the collection's (`assistant.spelling`)."""
+        return correct(question, self.retriever.lexicon.tokens, self.in_corpus(), self.retriever.nearest_token)
+
+    def in_corpus(self) -> Callable[[str], bool]:
+        """Whether a token is known to the collection: a word of its text, or the publication year
+        of one of its articles ("the February 2026 exchange" when no article spells out 2026)."""
+        years = {d[:4] for d in self.retriever.article_dates()}
+        return lambda t: t in years or self.retriever.in_corpus(t)
 
     def _whole_article(self, doc_id: str) -> Passage | None:
         """The complete text of an article as one passage (offsets 0..len), for summaries."""

@@ -17,6 +17,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from assistant.candidates import Candidate
 from index.embeddings import sha256_of
@@ -51,17 +52,24 @@ class Combiner:
     @classmethod
     def load(cls, model_dir: Path = DEFAULT_COMBINER_DIR) -> Combiner:
         """Read `combiner.json` after checking its sha256 against `manifest.json`."""
-        manifest_path = model_dir / "manifest.json"
-        try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            path = model_dir / manifest["file"]
-            actual = sha256_of(path)
-        except (OSError, ValueError, KeyError) as e:
-            raise CombinerModelError(f"cannot read the combiner model in {model_dir}: {e}") from e
-        if actual != manifest["sha256"]:
-            raise CombinerModelError(f"{path} is damaged or replaced: sha256 {actual}, expected {manifest['sha256']}")
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(data["features"]) != FEATURES:
-            raise CombinerModelError(f"{path} was fitted on features {data['features']}, this code computes {FEATURES}")
+        data = pinned_json(model_dir, FEATURES, CombinerModelError)
         return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]))
+
+
+def pinned_json(model_dir: Path, features: tuple[str, ...], error: type[Exception]) -> dict[str, Any]:
+    """The fitted logistic model in `model_dir` (the file `manifest.json` names), after checking its
+    sha256 against the manifest and its feature names against `features`; `error` on any mismatch."""
+    manifest_path = model_dir / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        path = model_dir / manifest["file"]
+        actual = sha256_of(path)
+    except (OSError, ValueError, KeyError) as e:
+        raise error(f"cannot read the model in {model_dir}: {e}") from e
+    if actual != manifest["sha256"]:
+        raise error(f"{path} is damaged or replaced: sha256 {actual}, expected {manifest['sha256']}")
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if tuple(data["features"]) != features:
+        raise error(f"{path} was fitted on features {data['features']}, this code computes {features}")
+    return data
 

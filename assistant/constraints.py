@@ -5,16 +5,20 @@ published in 2022 that names no year. A year the question names must agree with 
 itself gives (explicitly, or as "last year"/"this year"/"next year" read against the article's
 publication date), or — when the sentence gives none — with the article's publication year.
 
-Month windows ("the February swap", "this week") are resolved against the collection by
-`assistant.dates` and applied as a publication-window preference; this module handles the years
-that a sentence can contradict by itself. Hand-written: a handful of unambiguous patterns; a
-general date parser reads too much ("may", "march") in news prose.
+A month with its year ("the May 2025 exchange", "on Oct. 2, 2025") must agree in the same way, at
+month grain: a sentence dated October 2025 does not answer for May 2025, and an article published
+in February 2026 whose sentence names no date is (weak) evidence against a question about August
+2024. Months without a year ("the February swap", "this week") are resolved against the collection
+by `assistant.dates` and applied as a publication-window preference. Hand-written: a handful of
+unambiguous patterns; a general date parser reads too much ("may", "march") in news prose.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
+from datetime import date
 
 _YEAR = re.compile(r"(?<![\d$€£.,])\b(1[89]\d\d|20\d\d)\b(?![\d%])")
 _RELATIVE_YEAR = re.compile(r"\b(last|this|next|previous|past)\s+year\b", re.IGNORECASE)
@@ -79,6 +83,97 @@ def year_agreement(years: frozenset[int], sentence: str, article_date: str = "")
     if published < min(years):
         return Agreement(CONFLICT, f"the article was published in {published}")
     return Agreement(ARTICLE_YEAR_MISMATCH, f"the article was published in {published}")
+
+
+_MONTH_NUMBERS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTH_NUMBERS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+_MONTH_NUMBERS["sept"] = 9
+_MONTH_ALT = "|".join(sorted((m.capitalize() for m in _MONTH_NUMBERS), key=len, reverse=True))
+# "May 2025", "Oct. 2, 2025", "August of 2024", "2 October 2025": capitalised month names only
+# ("may" is a verb), with a year.
+_MONTH_YEAR = re.compile(
+    rf"\b(?:(?P<m1>{_MONTH_ALT})\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?,?)?(?:\s+of)?"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_MONTH_ALT})\.?,?)\s+(?P<year>1[89]\d\d|20\d\d)\b")
+# A month without a year in a sentence: "in August", "on Sunday, Aug. 24", "since March" (not "May" alone).
+_BARE_MONTH = re.compile(
+    rf"\b(?:(?:in|on|since|until|by|from|early|late|mid|last|this|of)\s+(?P<m1>{_MONTH_ALT})\b"
+    rf"|(?P<m2>{_MONTH_ALT})\.?\s+\d{{1,2}}\b(?!,?\s+\d{{4}})|(?P<m3>(?!May\b){_MONTH_ALT})\b(?!\.?,?\s+(?:\d|of\s+\d)))")
+# A question about a month, asked of an article published this many days after its end: the report
+# of the month's events may come late.
+MONTH_SLACK_DAYS = 31
+# The sentence names no date and its article was published well after the month asked: weak
+# evidence against (the sentence is probably about the article's own news).
+ARTICLE_MONTH_MISMATCH = 0.5
+
+
+def _month(name: str) -> int:
+    return _MONTH_NUMBERS[name.lower().rstrip(".")]
+
+
+def question_months(question: str) -> frozenset[tuple[int, int]]:
+    """(year, month) pairs the question names with their year: "the May 2025 exchange",
+    "on Oct. 2, 2025". A month without a year is a publication window (`assistant.dates`)."""
+    return frozenset((int(m.group("year")), _month(m.group("m1") or m.group("m2"))) for m in _MONTH_YEAR.finditer(question))
+
+
+def sentence_months(sentence: str, article_date: str = "") -> frozenset[tuple[int, int]]:
+    """(year, month) pairs a sentence speaks of: explicit ones ("Oct. 2, 2025"), and months without a
+    year ("in August") read as the latest such month up to the article's publication date."""
+    found = {(int(m.group("year")), _month(m.group("m1") or m.group("m2"))) for m in _MONTH_YEAR.finditer(sentence)}
+    rest = _MONTH_YEAR.sub(" ", sentence)
+    published = _date_of(article_date)
+    if published is not None:
+        for m in _BARE_MONTH.finditer(rest):
+            month = _month(m.group("m1") or m.group("m2") or m.group("m3"))
+            found.add((published.year if month <= published.month else published.year - 1, month))
+    return frozenset(found)
+
+
+def month_agreement(months: frozenset[tuple[int, int]], sentence: str, article_date: str = "") -> Agreement:
+    """How well `sentence` fits the months (with years) the question names; none asked → agrees.
+    The sentence's own months decide when it names any; a sentence about another year conflicts;
+    otherwise (the year asked without a month, or no date) the article's publication date: in the month (or up to MONTH_SLACK_DAYS after) agrees, before it
+    conflicts, later is ARTICLE_MONTH_MISMATCH."""
+    if not months:
+        return AGREES
+    said = sentence_months(sentence, article_date)
+    if said:
+        if said & months:
+            return AGREES
+        return Agreement(CONFLICT, "the sentence is about " + ", ".join(_label(m) for m in sorted(said)))
+    years = sentence_years(sentence, article_date)
+    if years and not years & {y for y, _ in months}:
+        return Agreement(CONFLICT, f"the sentence is about {', '.join(map(str, sorted(years)))}")
+    # no month said (the year asked, or no date at all): the publication date tells the month
+    published = _date_of(article_date)
+    if published is None:
+        return AGREES
+    starts = [date(y, m, 1) for y, m in months]
+    ends = [date(y, m, calendar.monthrange(y, m)[1]) for y, m in months]
+    if any(s <= published and (published - e).days <= MONTH_SLACK_DAYS for s, e in zip(starts, ends, strict=True)):
+        return AGREES
+    if published < min(starts):
+        return Agreement(CONFLICT, f"the article was published on {published.isoformat()}")
+    return Agreement(ARTICLE_MONTH_MISMATCH, f"the article was published on {published.isoformat()}")
+
+
+def agreement(question: str, sentence: str, article_date: str = "") -> Agreement:
+    """The question's constraints (months with years, then years) against one sentence: the
+    stricter of the two."""
+    by_month = month_agreement(question_months(question), sentence, article_date)
+    by_year = year_agreement(question_years(question), sentence, article_date)
+    return by_month if by_month.factor < by_year.factor else by_year
+
+
+def _label(month: tuple[int, int]) -> str:
+    return f"{calendar.month_name[month[1]]} {month[0]}"
+
+
+def _date_of(iso: str) -> date | None:
+    try:
+        return date.fromisoformat(iso[:10])
+    except ValueError:
+        return None
 
 
 def _year_of(iso: str) -> int | None:

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     # With the reader: weigh its probability with the first-stage features (models/combiner), fitted
     # on calibration data; off = the reader's probability alone decides.
     combiner: bool = True
+    # Without the reader: abstain by the fitted answerability model (models/answerability; false:
+    # the hand-set confidence rule, which training/answerability/fit.py reports as its baseline).
+    answerability: bool = True
     # "typed": short answers are typed spans (spaCy NER + money/percent/count rules, assistant/spans.py);
     # "cues": the regex leads of assistant/cues.py.
     short_answers: Literal["typed", "cues"] = "typed"

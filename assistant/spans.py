@@ -738,6 +738,41 @@ def _value_keys(spans: Sequence[TypedSpan]) -> list[str]:
     return keys
 
 
+# "On which day of the week…", "what day was it": a weekday answers, not a date.
+_WEEKDAY_Q = re.compile(r"\b(?:day\s+of\s+the\s+week|(?:what|which)\s+(?:week)?day)\b", re.IGNORECASE)
+_WEEKDAY = re.compile(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b")
+# Loose presence: the NER model mistypes names (a foreign person as an organisation, a city as a
+# country), which is harmless for *whether* a sentence offers a value, not for which one it is.
+_LOOSE = {"person": {"person", "organization"},
+          "organization": {"organization", "person", "nationality", "country", "place"},
+          "country": {"country", "place", "city", "nationality"},
+          "city": {"city", "place", "country"}, "place": {"city", "place", "country"},
+          "date": {"date", "time"}, "time": {"date", "time"},
+          "number": {"number", "quantity", "money", "percent"}, "quantity": {"number", "quantity"},
+          "money": {"money"}, "percent": {"percent"}}
+
+
+def asks_value(answer_type: str, question: str) -> bool:
+    """Whether a question of `answer_type` asks for a typed value (a name, place, date, number…)."""
+    return bool(_question_labels(answer_type, question)) or bool(_WEEKDAY_Q.search(question))
+
+
+def offers_value(answer_type: str, question: str, spans: Sequence[TypedSpan]) -> bool:
+    """Whether a sentence with these `spans` offers a value of the kind the question asks for that the
+    question does not name itself: "How many…?" needs a count, "Who…?" a name, "When…?" a date (not
+    a duration), "which day of the week" a weekday. Loose about the exact label (see `_LOOSE`).
+    True when the question asks for no typed value."""
+    if _WEEKDAY_Q.search(question):
+        return any(s.label in ("date", "time") and _WEEKDAY.search(s.text) for s in spans)
+    labels = _question_labels(answer_type, question)
+    if not labels:
+        return True
+    loose = set().union(*(_LOOSE.get(label, {label}) for label in labels))
+    when = "date" in labels
+    return any(s.label in loose and not _in_question(s, question) and not (when and _is_duration(s))
+               for s in spans)
+
+
 def values(answer_type: str, question: str, sentence: str, spans: Sequence[TypedSpan]) -> list[TypedSpan]:
     """Every distinct value of the expected type that the question does not name, first mention
     first ("Which countries mediated…" → United States, United Arab Emirates; "U.S."/"US" once;

@@ -46,3 +46,23 @@ def test_no_year_in_the_sentence_falls_back_to_the_publication_year():
 
 def test_no_year_asked_always_agrees():
     assert year_agreement(frozenset(), "Rovers won the 2022 final.", "2022-05-30").factor == 1.0
+
+
+def test_months_with_years_in_the_question():
+    from assistant.constraints import ARTICLE_MONTH_MISMATCH, agreement, question_months, sentence_months
+
+    assert question_months("How many were freed on Oct. 2, 2025?") == {(2025, 10)}
+    assert question_months("Who hosted the May 2025 talks, and the 3 March 2026 ones?") == {(2025, 5), (2026, 3)}
+    assert question_months("Who mediated the February swap?") == frozenset()
+    # a month without a year is read against the publication date; "may" the verb is no month
+    assert sentence_months("Talks may resume, officials said in August.", "2026-02-05") == {(2025, 8)}
+    q = "What day did the May 2025 exchange take place?"
+    assert agreement(q, "The last swap took place on Oct. 2, 2025.", "2026-02-05").factor == CONFLICT
+    assert agreement(q, "The swap took place on Friday, May 23, 2025.", "2025-05-24").factor == 1.0
+    assert agreement(q, "The two sides swapped 390 people on Friday.", "2025-05-24").factor == 1.0
+    # no date in the sentence: the article's date decides (before the month: impossible)
+    assert agreement(q, "The two sides swapped 390 people.", "2026-02-05").factor == ARTICLE_MONTH_MISMATCH
+    assert agreement(q, "The two sides swapped 390 people.", "2025-01-05").factor == CONFLICT
+    # the year asked without its month is not the month asked
+    assert agreement("Who helped in August 2024?", "A raid on Kursk began in 2024.", "2026-02-05").factor \
+        == ARTICLE_MONTH_MISMATCH

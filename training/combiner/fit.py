@@ -84,9 +84,9 @@ def collect(set_dir: Path, store: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def threshold_for(best_answerable: np.ndarray) -> float:
-    """The highest cut that abstains on at most MAX_FALSE_ABSTENTION of the answerable questions."""
-    return float(np.quantile(best_answerable, MAX_FALSE_ABSTENTION)) if len(best_answerable) else 0.5
+def threshold_for(best_answerable: np.ndarray, share: float = MAX_FALSE_ABSTENTION) -> float:
+    """The highest cut that abstains on at most `share` of the answerable questions."""
+    return float(np.quantile(best_answerable, max(0.0, share))) if len(best_answerable) else 0.5
 
 
 def summarize(name: str, rows: list[dict[str, Any]], scores: list[np.ndarray], cut: float) -> dict[str, float]:
