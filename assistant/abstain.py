@@ -34,6 +34,8 @@ RARE_ZIPF = 3.0
 # Less common words than this count for the missing-word penalty.
 COMMON_ZIPF = 5.5
 MISSING_WORD_PENALTY = 0.6
+# At least this share of the question's less common content words in no article: off topic.
+OFF_TOPIC_SHARE = 0.67
 
 
 def unknown_terms(question: str, in_corpus: Callable[[str], bool],
@@ -89,15 +91,20 @@ class Evidence:
     """What the abstention decision reads of a question and its ranked candidates. The rules: a
     specific term of the question (name, number, rare word — after spelling correction,
     `assistant.spelling`) that no article contains (`unknown`), a best sentence offering no value of
-    the type asked (`no_value`); the regression reads `features` (`FEATURES` order)."""
+    the type asked (`no_value`), most of the question's less common words in no article
+    (`off_topic`: "Who is the mayor?" of a collection that never says "mayor"), a best sentence about
+    another period than the one the question names (`off_period`); the regression reads `features`
+    (`FEATURES` order)."""
 
     features: tuple[float, ...]
     unknown: tuple[str, ...] = ()
     no_value: bool = False
+    off_topic: bool = False
+    off_period: bool = False
 
     @property
     def ruled_out(self) -> bool:
-        return bool(self.unknown) or self.no_value
+        return bool(self.unknown) or self.no_value or self.off_topic or self.off_period
 
 
 def evidence(question: str, ranked: Sequence[Candidate], tokenize: Callable[[str], list[str]],
@@ -110,7 +117,8 @@ def evidence(question: str, ranked: Sequence[Candidate], tokenize: Callable[[str
     top = ranked[0]
     second = ranked[1].score if len(ranked) > 1 else 0.0
     x = (top.score, top.dense, top.lex, top.score - second, missing)
-    return Evidence(x, unknown, typed and no_value(ranked))
+    return Evidence(x, unknown, typed and no_value(ranked), off_topic=missing >= OFF_TOPIC_SHARE,
+                    off_period=top.period < 1.0)
 
 
 def no_value(ranked: Sequence[Candidate]) -> bool:

@@ -181,7 +181,8 @@ def _constrain(question: str, ranked: list[Candidate]) -> None:
     """Years and months with years that the question names (`assistant.constraints`): a sentence
     about another period scores less or nothing."""
     for s in ranked:
-        s.score *= agreement(question, s.text, s.passage.date).factor
+        s.period = agreement(question, s.text, s.passage.date).factor
+        s.score *= s.period
 
 
 def _prefer_window(ranked: list[Candidate], window: DateWindow | None) -> None:

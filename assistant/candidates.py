@@ -56,10 +56,19 @@ class Candidate:
     # Whether the sentence offers a value of the type the question asks for (`assistant.spans`);
     # True when no typed value is asked or nothing checked it.
     offers: bool = True
+    # How well the sentence agrees with the periods the question names (`assistant.constraints`):
+    # 1.0 agrees or cannot tell, less when it is about another period.
+    period: float = 1.0
+
+
+# Page furniture that scraped news text keeps: links to other stories, not sentences of this one.
+_FURNITURE = re.compile(r"^\W*(?:also read|read more|read also|related|recommended|watch|see also|click here)\b\s*:?",
+                        re.IGNORECASE)
 
 
 def candidates(passages: list[Passage], tokenize: Callable[[str], list[str]]) -> list[Candidate]:
-    """Every sentence (≥ 12 characters) of `passages`, in passage rank order, each once."""
+    """Every sentence (≥ 12 characters) of `passages`, in passage rank order, each once; page
+    furniture ("ALSO READ: …", "Read more: …") is not a candidate."""
     seen: set[tuple[str, int]] = set()
     out: list[Candidate] = []
     for rank, p in enumerate(passages):
@@ -70,7 +79,7 @@ def candidates(passages: list[Passage], tokenize: Callable[[str], list[str]]) ->
             text = p.text[span.start : span.end]
             seq = [t for t in tokenize(text) if len(t) > 1]
             toks = content(seq)
-            if (p.doc_id, start) not in seen and len(text) >= 12:
+            if (p.doc_id, start) not in seen and len(text) >= 12 and not _FURNITURE.match(text):
                 seen.add((p.doc_id, start))
                 out.append(Candidate(p, rank, start, end, text, toks, seq, prev, prev_text))
             prev, prev_text = toks, text

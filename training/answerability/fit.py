@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, Any] = {"questions": len(rows), "answerable": int(ans.sum())}
     rule = np.array([r["rule"] for r in rows])
     ruled = np.array([r["ruled_out"] for r in rows])
-    print(f"  ruled out (a term no article contains, or no value of the asked type): {ruled[ans].mean():.4f} of "
+    print(f"  ruled out by rule (unknown term, no value of the asked type, off topic, off period): {ruled[ans].mean():.4f} of "
           f"answerable, {ruled[~ans].mean():.4f} of unanswerable questions")
     figures["hand-set rule"] = summarize("hand-set rule", rows, rule, MIN_CONFIDENCE, rules=False)
     # the cut keeps the false abstention of model and rule together at 5 %
