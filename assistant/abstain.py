@@ -150,5 +150,5 @@ class Answerability:
     @classmethod
     def load(cls, model_dir: Path = DEFAULT_ANSWERABILITY_DIR) -> Answerability:
         """Read the fitted weights after checking their sha256 against `manifest.json`."""
-        data = pinned_json(model_dir, FEATURES, AnswerabilityModelError)
+        data = pinned_json(model_dir, FEATURES, AnswerabilityModelError, "answerability")
         return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]))

@@ -52,20 +52,21 @@ class Combiner:
     @classmethod
     def load(cls, model_dir: Path = DEFAULT_COMBINER_DIR) -> Combiner:
         """Read `combiner.json` after checking its sha256 against `manifest.json`."""
-        data = pinned_json(model_dir, FEATURES, CombinerModelError)
+        data = pinned_json(model_dir, FEATURES, CombinerModelError, "combiner")
         return cls(tuple(float(w) for w in data["weights"]), float(data["bias"]), float(data["threshold"]))
 
 
-def pinned_json(model_dir: Path, features: tuple[str, ...], error: type[Exception]) -> dict[str, Any]:
-    """The fitted logistic model in `model_dir` (the file `manifest.json` names), after checking its
-    sha256 against the manifest and its feature names against `features`; `error` on any mismatch."""
+def pinned_json(model_dir: Path, features: tuple[str, ...], error: type[Exception], what: str) -> dict[str, Any]:
+    """The fitted logistic model (`what`: its name in messages) in `model_dir` (the file
+    `manifest.json` names), after checking its sha256 against the manifest and its feature names
+    against `features`; `error` on any mismatch."""
     manifest_path = model_dir / "manifest.json"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         path = model_dir / manifest["file"]
         actual = sha256_of(path)
     except (OSError, ValueError, KeyError) as e:
-        raise error(f"cannot read the model in {model_dir}: {e}") from e
+        raise error(f"cannot read the {what} model in {model_dir}: {e}") from e
     if actual != manifest["sha256"]:
         raise error(f"{path} is damaged or replaced: sha256 {actual}, expected {manifest['sha256']}")
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))

@@ -48,6 +48,7 @@ JUDGE_MIN = 0.5
 # Yes/no without the reader: a sentence "says the rest" when it covers this share of the question's
 # content stems beyond its names and numbers (all of them when there are one or two).
 YES_COVERAGE = 0.6
+YES_COVERAGE_SIMILAR = 0.5
 YESNO_POOL = 8
 # Summary length and the weights of centrality, coverage of who/what/when/where/how many, position.
 SUMMARY_MIN, SUMMARY_MAX = 3, 5
@@ -80,6 +81,10 @@ class AnswererLike(Protocol):
                idf: Callable[[str], float] | None = None, tokens: Callable[[str], list[str]] | None = None,
                in_corpus: Callable[[str], bool] | None = None, window: DateWindow | None = None,
                answer_type: str | None = None) -> Answer: ...
+
+    def rank(self, question: str, passages: list[Passage], query: str | None = None,
+             idf: Callable[[str], float] | None = None, tokens: Callable[[str], list[str]] | None = None,
+             window: DateWindow | None = None, qtype: str | None = None) -> list[Candidate]: ...
 
 
 @dataclass(frozen=True)
@@ -374,9 +379,10 @@ def yes_no(analysis: QuestionAnalysis, question: str, passages: list[Passage], t
         return _abstention(question)
     top = ranked[:YESNO_POOL]
     citer = _Citer(ranked)
-    # The grammar of the sentence decides when it can (it names and says it, or gives another value
-    # for the slot); otherwise the learned judgement, when the reader is loaded.
-    verdict = _rule_verdict(analysis, question, top, tools)
+    # The value the question puts in its slot ("Did *Italy* mediate…") against the value the
+    # articles give for it; then the grammar of the sentence (it names and says it, or gives another
+    # value for the slot); otherwise the learned judgement, when the reader is loaded.
+    verdict = _slot_verdict(analysis, question, pool, top, tools) or _rule_verdict(analysis, question, top, tools)
     if verdict is None and tools.answerer.reader is not None:
         verdict = _judge(analysis, question, top, tools)
     if verdict is not None:
@@ -389,6 +395,73 @@ def yes_no(analysis: QuestionAnalysis, question: str, passages: list[Passage], t
     best = top[0]
     body = f"{NOT_SAID} The closest passage: {best.text} {citer.markers(best)}"
     return Answer(question=question, answer=body, abstained=False, citations=_used(citer, body), mode="extractive")
+
+
+_EVENT_NOUN_AFTER = re.compile(r"\s+(?:-\s*)?(?:exchanges?|swaps?|talks|deals?|releases?|trades?|meetings?|rounds?|"
+                               r"agreements?|negotiations?|summits?|visits?|ceasefires?|accords?|treaty|elections?)\b",
+                               re.IGNORECASE)
+# Span labels that fill a yes/no question's slot, and the answer type that asks for them.
+_SLOT_TYPES = {"person": "person", "organization": "name", "country": "name", "nationality": "name",
+               "city": "place", "place": "place", "number": "number", "quantity": "number", "money": "money",
+               "percent": "percent"}
+# The sentence that names the question's value must be at least this similar (MiniLM cosine) to the
+# question to say "Yes" when no clear short answer decides: clearly on the same subject.
+YES_SIMILARITY = 0.5
+# Share of the question's other content stems a sentence must cover to say "No" with another value.
+NO_COVERAGE = 0.5
+
+
+def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage], top: list[Candidate],
+                  tools: Tools) -> tuple[str, Candidate] | None:
+    """A question with one typed value in it ("Did *Italy* mediate the February exchange?", "…handed
+    over in *Poland*?", "…release *500* prisoners?") is asked as the factoid without it ("Did mediate
+    the February exchange?", typed: a name) and the articles' answer is compared: "Yes" when the
+    value is the short answer (or, without a clear one, the sentence most like the question names
+    it), "No" when a sentence about the rest of the question gives another value. None: undecided."""
+    from assistant.spans import short_answer, value_key
+
+    extractor = tools.answerer.spans
+    if extractor is None:
+        return None
+    body = _AUX_START.sub("", _without_periods(question, analysis))
+    # "the Abu Dhabi talks": a name before the event's noun names the event, it fills no slot
+    slots = [sp for sp in extractor.spans([body])[0]
+             if sp.label in _SLOT_TYPES and not _EVENT_NOUN_AFTER.match(body[sp.end :])]
+    if len(slots) != 1:
+        return None
+    value = slots[0]
+    answer_type = _SLOT_TYPES[value.label]
+    if answer_type == "name" and _SLOT_PLACE.search(body[max(0, value.start - 8) : value.end]):
+        answer_type = "place"  # "held in Turkey"
+    probe = " ".join((body[: value.start].removesuffix("the ") + body[value.end :]).split())
+    ranked = tools.answerer.rank(probe, pool, None, tools.idf, tools.tokens, analysis.window, answer_type)
+    if not ranked or not ranked[0].offers:
+        return None
+    best = ranked[0]
+    found = short_answer(answer_type, probe, best.text, extractor.spans([best.text])[0],
+                         article_date=best.passage.date or None)
+    keys = {value_key(value), _as_country(value)}
+    if found is not None:
+        inside = [sp for sp in extractor.spans([found.text])[0]] or [found]
+        if keys & ({value_key(sp) for sp in inside} | {_as_country(sp) for sp in inside}) or \
+                _entity_pattern(value.text).search(found.text):
+            return "Yes", best
+        rest = _stems(probe, tools)
+        covered = len(rest & (best.tokens | best.prev_tokens))
+        if rest and covered >= NO_COVERAGE * len(rest):
+            return "No", best
+        return None
+    named = [s for s in top if _entity_pattern(value.text).search(s.text)]
+    if named and named[0] is top[0] and top[0].dense >= YES_SIMILARITY:
+        return "Yes", top[0]
+    return None
+
+
+def _as_country(span: Any) -> str:
+    """The key a name has read as a country ("UAE" tagged as an organisation is the United Arab Emirates)."""
+    from assistant.spans import TypedSpan, value_key
+
+    return value_key(TypedSpan(span.text, 0, len(span.text), "country"))
 
 
 def _judge(analysis: QuestionAnalysis, question: str, top: list[Candidate],
@@ -446,7 +519,9 @@ def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate
         # itself must say the rest
         names_ok = all(_entity_pattern(v).search(s.passage.text) for v in specific)
         covered = len(rest & _stems(s.text, tools))
-        needed = len(rest) if len(rest) <= 2 else int(np.ceil(YES_COVERAGE * len(rest)))
+        # a sentence clearly on the question's subject (embedding similarity) may say it in fewer of its words
+        share = YES_COVERAGE_SIMILAR if s.dense >= YES_SIMILARITY else YES_COVERAGE
+        needed = len(rest) if len(rest) <= 2 else int(np.ceil(share * len(rest)))
         if names_ok and covered >= needed:
             negated = bool(_NEGATION.search(s.text)) != bool(_NEGATION.search(body))
             return ("No" if negated else "Yes"), s
