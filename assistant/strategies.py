@@ -443,16 +443,18 @@ def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage]
     keys = {value_key(value), _as_country(value)}
     if found is not None:
         inside = [sp for sp in extractor.spans([found.text])[0]] or [found]
-        if keys & ({value_key(sp) for sp in inside} | {_as_country(sp) for sp in inside}) or \
-                _entity_pattern(value.text).search(found.text):
+        named = answer_type not in ("number", "money", "percent") and bool(_entity_pattern(value.text).search(found.text))
+        if keys & ({value_key(sp) for sp in inside} | {_as_country(sp) for sp in inside}) or named:
             return "Yes", best
         rest = _stems(probe, tools)
         covered = len(rest & (best.tokens | best.prev_tokens))
         if rest and covered >= NO_COVERAGE * len(rest):
             return "No", best
         return None
-    named = [s for s in top if _entity_pattern(value.text).search(s.text)]
-    if named and named[0] is top[0] and top[0].dense >= YES_SIMILARITY:
+    if answer_type in ("number", "money", "percent"):
+        return None
+    said = [s for s in top if _entity_pattern(value.text).search(s.text)]
+    if said and said[0] is top[0] and top[0].dense >= YES_SIMILARITY:
         return "Yes", top[0]
     return None
 

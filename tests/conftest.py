@@ -193,6 +193,22 @@ def sample_assistant(tmp_path, hash_embedder):
 
 
 @pytest.fixture(scope="session")
+def seeds_product(tmp_path_factory, minilm):
+    """../shared/corpus/seeds behind the production wiring (`app.build_assistant` with default
+    settings: typed spans, the answerability model, spelling correction) and the real MiniLM."""
+    if not SEEDS.is_dir():
+        pytest.skip("../shared/corpus/seeds is not present")
+    from app import build_assistant
+    from assistant.settings import Settings
+
+    a = build_assistant(Settings(store=tmp_path_factory.mktemp("seeds-product") / "store"), progress=False,
+                        embedder=minilm)
+    a.ingestor.ingest_paths([SEEDS])
+    a.retriever.invalidate()
+    return a
+
+
+@pytest.fixture(scope="session")
 def seeds_assistant(tmp_path_factory, minilm):
     """The real thing: ../shared/corpus/seeds indexed with MiniLM into a session temp store."""
     if not SEEDS.is_dir():

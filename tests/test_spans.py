@@ -260,3 +260,21 @@ def test_spacy_loads_without_torch() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env,
                          cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_offers_value_of_the_asked_type(extractor):
+    from assistant.spans import asks_value, offers_value
+
+    def offers(answer_type, question, sentence):
+        return offers_value(answer_type, question, extractor.spans([sentence])[0])
+
+    assert offers("number", "How many prisoners were freed?", "Russia freed 146 prisoners on Sunday.")
+    assert not offers("number", "How many prisoners were freed on Oct. 2, 2025?", "The last swap was on Oct. 2, 2025.")
+    # money needs an amount of money, not any number
+    assert not offers("money", "How much did the UAE pay?", "Each side released 390 people.")
+    assert offers("money", "How much did the UAE pay?", "The UAE paid $2 million for the flights.")
+    # a weekday for "which day of the week"
+    assert asks_value("other", "On which day of the week was the swap?")
+    assert not offers("date", "On which day of the week was the swap?", "The swap took place in May 2025.")
+    assert offers("date", "On which day of the week was the swap?", "The swap took place on Friday.")
+    assert offers("other", "Why did it happen?", "No reason was given.")

@@ -240,3 +240,21 @@ def test_the_readers_judgement_leads_only_with_support(samples_assistant, monkey
     unsure = a.ask("Did the mayor attend the opening?")
     assert "do not say" in unsure.answer
     _check(a, unsure)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("q, word, quoted", [
+    ("Did the UAE help with the August swap?", "Yes", "UAE"),
+    ("Did the UAE mediate the February exchange?", "Yes", "United Arab Emirates"),
+    ("Did Italy mediate the February 2026 exchange?", "No", "United States"),
+    ("Did Russia mediate the February exchange?", "No", "United States"),  # Russia is named, not as mediator
+    ("Were the prisoners of the August exchange handed over in Poland?", "No", "Belarus"),
+    ("Did Russia release 500 prisoners in August?", "No", "146"),
+    ("Did Russia release 146 prisoners in August?", "Yes", "146"),
+    ("Was a journalist among the prisoners released in August 2025?", "Yes", "journalist"),
+])
+def test_seeds_yes_no_by_the_value_in_the_slot(seeds_product, q, word, quoted):
+    answer = seeds_product.ask(q)
+    assert answer.short_answer == word
+    assert quoted in answer.citations[0].quote
+    _check(seeds_product, answer)
