@@ -67,6 +67,7 @@ EARLY_CHARS, EARLY_BONUS = 600, 0.15
 LIST_RATIO = 0.75
 LIST_POOL = 8
 LIST_NEAR = 6  # words between a listed value and the question's word it answers
+TOPIC_SHARE = 0.2
 NOT_SAID = "The articles do not say this directly."
 
 
@@ -554,7 +555,11 @@ def listing(analysis: QuestionAnalysis, question: str, passages: list[Passage], 
         return None
     best = ranked[0].score
     chosen = [s for s in ranked[:LIST_POOL] if s.score >= LIST_RATIO * best]
-    key_stems = _key_stems(question, tools)
+    # the topic's words ("prisoner exchange"), in most of the sentences retrieved, say nothing
+    # about which value does what the question asks ("mediated", "hosted")
+    topic = {t for t in _key_stems(question, tools)
+             if sum(t in s.tokens for s in ranked) >= TOPIC_SHARE * len(ranked)}
+    key_stems = _key_stems(question, tools) - topic
     found: dict[str, tuple[str, Candidate]] = {}
     for s, spans in zip(chosen, _typed_values(analysis.answer_type, question, chosen, tools), strict=True):
         for text, start, end, key in spans:
@@ -623,7 +628,8 @@ def _typed_values(answer_type: str, question: str, sentences: list[Candidate],
 def _key_stems(question: str, tools: Tools) -> set[str]:
     """The question's verbs and nouns that say what the values do ("mediated"), without the wh-words,
     the type noun ("countries") and the topic words every sentence shares."""
-    words = re.sub(r"^\s*(?:which|what|who|name|list)\s+(?:\w+\s+)?", "", topical_words(question), flags=re.I)
+    words = re.sub(r"^\s*(?:which|what|who|name|list)\s+(?:(?:all\s+)?the\s+)?(?:\w+\s+)?", "", topical_words(question),
+                   flags=re.I)
     return _stems(words, tools)
 
 
