@@ -34,6 +34,9 @@ RARE_ZIPF = 3.0
 # Less common words than this count for the missing-word penalty.
 COMMON_ZIPF = 5.5
 MISSING_WORD_PENALTY = 0.6
+# A best sentence whose period agreement (`assistant.constraints`) is this low or lower is about
+# another period: a conflict, or an article published well after the period asked.
+OFF_PERIOD = 0.5
 # At least this share of the question's less common content words in no article: off topic.
 OFF_TOPIC_SHARE = 0.67
 
@@ -118,7 +121,7 @@ def evidence(question: str, ranked: Sequence[Candidate], tokenize: Callable[[str
     second = ranked[1].score if len(ranked) > 1 else 0.0
     x = (top.score, top.dense, top.lex, top.score - second, missing)
     return Evidence(x, unknown, typed and no_value(ranked), off_topic=missing >= OFF_TOPIC_SHARE,
-                    off_period=top.period < 1.0)
+                    off_period=top.period <= OFF_PERIOD)
 
 
 def no_value(ranked: Sequence[Candidate]) -> bool:

@@ -40,6 +40,9 @@ AGREES = Agreement(1.0)
 CONFLICT = 0.0
 # No year in the sentence, but the article was published in another year: weak evidence against.
 ARTICLE_YEAR_MISMATCH = 0.5
+# The sentence names another period, but its article is of the period asked: the other date is
+# probably a reference point ("the first direct talks since March 2022").
+CONTEXT_DATE = 0.8
 
 
 def question_years(question: str) -> frozenset[int]:
@@ -73,9 +76,11 @@ def year_agreement(years: frozenset[int], sentence: str, article_date: str = "")
     said = sentence_years(sentence, article_date)
     if said & years:
         return AGREES
-    if said:
-        return Agreement(CONFLICT, f"the sentence is about {', '.join(map(str, sorted(said)))}")
     published = _year_of(article_date)
+    if said:
+        if published in years:  # "the first talks since 2022" in an article of the year asked
+            return Agreement(CONTEXT_DATE, f"the sentence also names {', '.join(map(str, sorted(said)))}")
+        return Agreement(CONFLICT, f"the sentence is about {', '.join(map(str, sorted(said)))}")
     # An article may report an earlier year's event ("the 2019 final" recalled in 2020), so only
     # a publication before the year asked is impossible; a later one is merely less likely.
     if published is None or published in years:
@@ -131,7 +136,9 @@ def sentence_months(sentence: str, article_date: str = "") -> frozenset[tuple[in
 
 def month_agreement(months: frozenset[tuple[int, int]], sentence: str, article_date: str = "") -> Agreement:
     """How well `sentence` fits the months (with years) the question names; none asked → agrees.
-    The sentence's own months decide when it names any; a sentence about another year conflicts;
+    The sentence's own months decide when it names any (another month conflicts, unless the article
+    is of the month asked: then it is a reference date, CONTEXT_DATE); a sentence about another year
+    conflicts;
     otherwise (the year asked without a month, or no date) the article's publication date: in the month (or up to MONTH_SLACK_DAYS after) agrees, before it
     conflicts, later is ARTICLE_MONTH_MISMATCH."""
     if not months:
@@ -140,7 +147,10 @@ def month_agreement(months: frozenset[tuple[int, int]], sentence: str, article_d
     if said:
         if said & months:
             return AGREES
-        return Agreement(CONFLICT, "the sentence is about " + ", ".join(_label(m) for m in sorted(said)))
+        labels = ", ".join(_label(m) for m in sorted(said))
+        if _published_in(months, _date_of(article_date)):  # a reference date in an article of the month asked
+            return Agreement(CONTEXT_DATE, f"the sentence also names {labels}")
+        return Agreement(CONFLICT, f"the sentence is about {labels}")
     years = sentence_years(sentence, article_date)
     if years and not years & {y for y, _ in months}:
         return Agreement(CONFLICT, f"the sentence is about {', '.join(map(str, sorted(years)))}")
@@ -148,13 +158,22 @@ def month_agreement(months: frozenset[tuple[int, int]], sentence: str, article_d
     published = _date_of(article_date)
     if published is None:
         return AGREES
-    starts = [date(y, m, 1) for y, m in months]
-    ends = [date(y, m, calendar.monthrange(y, m)[1]) for y, m in months]
-    if any(s <= published and (published - e).days <= MONTH_SLACK_DAYS for s, e in zip(starts, ends, strict=True)):
+    if _published_in(months, published):
         return AGREES
-    if published < min(starts):
+    if published < min(date(y, m, 1) for y, m in months):
         return Agreement(CONFLICT, f"the article was published on {published.isoformat()}")
     return Agreement(ARTICLE_MONTH_MISMATCH, f"the article was published on {published.isoformat()}")
+
+
+def _published_in(months: frozenset[tuple[int, int]], published: date | None) -> bool:
+    """Published in one of `months` or up to MONTH_SLACK_DAYS after its end."""
+    if published is None:
+        return False
+    for y, m in months:
+        start, end = date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
+        if start <= published and (published - end).days <= MONTH_SLACK_DAYS:
+            return True
+    return False
 
 
 def agreement(question: str, sentence: str, article_date: str = "") -> Agreement:

@@ -66,3 +66,13 @@ def test_months_with_years_in_the_question():
     # the year asked without its month is not the month asked
     assert agreement("Who helped in August 2024?", "A raid on Kursk began in 2024.", "2026-02-05").factor \
         == ARTICLE_MONTH_MISMATCH
+
+
+def test_a_reference_date_in_an_article_of_the_period_asked():
+    from assistant.constraints import CONTEXT_DATE, agreement
+
+    q = "How long was the meeting before the May 2025 swap?"
+    s = "It followed a two-hour meeting, the first direct talks since March 2022."
+    assert agreement(q, s, "2025-05-24").factor == CONTEXT_DATE
+    assert agreement(q, s, "2026-02-05").factor == CONFLICT
+    assert agreement("Who won the 2019 final?", "It was their first title since 2004.", "2019-05-30").factor == CONTEXT_DATE
