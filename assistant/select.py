@@ -27,6 +27,9 @@ from index.embeddings import Embedder
 
 # Weights of the sentence score (see README "Answer quality"): generic, not tuned per question.
 W_DENSE, W_LEX, W_BIGRAM, W_CUE, W_RANK = 0.40, 0.30, 0.10, 0.14, 0.06
+# When no candidate covers at least this (IDF-weighted) share of the question's words, the lexical
+# weight moves to the embedding in proportion: none covered → all of it.
+LEX_EVIDENCE = 0.3
 # Share of a sentence's lexical score taken from it together with the sentence before it, so
 # "He said more than 20 residents…" inherits the subject named one sentence earlier.
 NEIGHBOUR_SHARE = 0.3
@@ -131,7 +134,11 @@ class SentenceScorer:
             s.lex = lex
             s.bigram = len(q_bigrams & set(pairwise(s.seq))) / len(q_bigrams) if q_bigrams else 0.0
             s.lead, s.cue = lead(s.text, question, qtype, names, key_words)
-            _combine(s, sim)
+        # A paraphrased question ("Who helped arrange…" of "…facilitated by…") shares few words with
+        # any sentence: word coverage then tells little, and its weight moves to the embedding.
+        shift = W_LEX * (1 - min(1.0, max((s.lex for s in sentences), default=0.0) / LEX_EVIDENCE))
+        for s, sim in zip(sentences, sims, strict=True):
+            _combine(s, sim, shift)
         # News sentences pack several facts; a clause ("…acted as mediators for the exchange") is
         # compared too, and the sentence keeps its best clause's similarity. Embedding is the cost
         # of a question, so only the leading sentences' clauses are embedded: a clause can lift a
@@ -146,7 +153,7 @@ class SentenceScorer:
             for i in leaders:
                 n = len(clause_lists[i])
                 if n:
-                    _combine(sentences[i], np.maximum(sims[i], csims[pos : pos + n].max(axis=0)))
+                    _combine(sentences[i], np.maximum(sims[i], csims[pos : pos + n].max(axis=0)), shift)
                 pos += n
 
 
@@ -193,11 +200,12 @@ def multi_doc(question: str) -> bool:
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-def _combine(s: Candidate, sim: np.ndarray) -> None:
+def _combine(s: Candidate, sim: np.ndarray, shift: float = 0.0) -> None:
     """The sentence's score from its similarity to the probes (question, and the condensed query
-    of a follow-up) and its already computed lexical, bigram and answer-type evidence."""
+    of a follow-up) and its already computed lexical, bigram and answer-type evidence; `shift` of
+    the lexical weight moves to the embedding's (see `LEX_EVIDENCE`)."""
     s.dense = float(sim[0]) if len(sim) == 1 else float(0.7 * sim[0] + 0.3 * sim[1])
-    s.score = (W_DENSE * s.dense + W_LEX * s.lex + W_BIGRAM * s.bigram + W_CUE * s.cue
+    s.score = ((W_DENSE + shift) * s.dense + (W_LEX - shift) * s.lex + W_BIGRAM * s.bigram + W_CUE * s.cue
                + W_RANK / (1 + s.rank))
     if s.cue == 0.0:  # offers nothing of the type asked for (no number for "how many")
         s.score *= TYPE_MISMATCH
