@@ -32,6 +32,13 @@ _RELATIVE = re.compile(r"\b(?P<which>last|this|past|previous)\s+(?P<unit>year|mo
 _ISO = re.compile(r"\b(?P<iso>(?:19|20)\d\d-\d\d-\d\d)\b")
 _BEFORE = re.compile(r"\b(?:before|prior\s+to|until|till|up\s+to|earlier\s+than)\s+(?:the\s+)?(?:end\s+of\s+)?$",
                      re.IGNORECASE)
+# "the May swap", "the February 2026 talks": a period naming an event
+EVENT_AFTER = re.compile(r"\s+(?:exchanges?|swaps?|talks|deals?|releases?|trades?|meetings?|rounds?|agreements?|"
+                          r"negotiations?|summits?|visits?|ceasefires?|elections?|votes?|strikes?|attacks?)\b",
+                          re.IGNORECASE)
+# "the last exchange before…", "the previous swap…": the question asks for an earlier event
+_EARLIER_ONE = re.compile(r"\b(?:last|previous|prior|earlier|latest|most\s+recent|preceding|next|following|first|"
+                          r"later|subsequent)\b", re.IGNORECASE)
 _AFTER = re.compile(r"\b(?:after|since|following|later\s+than)\s+(?:the\s+)?$", re.IGNORECASE)
 # Words before a month that make a lower-case "may"/"march"/"mar" a month ("in may", "the march talks").
 _MONTH_CONTEXT = (" in", " the", " of", " since", " during", " early", " late", " mid", " before", " after",
@@ -126,9 +133,15 @@ def resolve_windows(question: str, article_dates: Iterable[str]) -> list[DateWin
         if w is not None and free(a, b) and has_articles(w.start, w.end):
             found.append((a, b, w))
 
-    def open_window(a: int, start: date, end: date, phrase: str, anchor_label: str) -> DateWindow | None:
-        """"before X" / "after X" when the words before offset `a` say so; None otherwise."""
+    def open_window(a: int, start: date, end: date, phrase: str, anchor_label: str,
+                    b: int | None = None) -> DateWindow | None:
+        """"before X" / "after X" when the words before offset `a` say so; None otherwise. With `b`
+        (the end of the phrase), "before the May swap" names an event of that period — what led up to
+        it is reported with it — so it is the period itself (None), unless the question asks for an
+        earlier one of its kind ("the last exchange before the February swap")."""
         head = question[:a]
+        if b is not None and EVENT_AFTER.match(question[b:]) and not _EARLIER_ONE.search(head):
+            return None
         if _BEFORE.search(head):
             return DateWindow(oldest, start - timedelta(days=1), phrase, "before", f"before {anchor_label}")
         if _AFTER.search(head):
@@ -182,7 +195,7 @@ def resolve_windows(question: str, article_dates: Iterable[str]) -> list[DateWin
                 year = with_articles[0]
         start, end = date(year, month, 1), _month_end(year, month)
         label = _label_month(year, month)
-        w = open_window(m3.start(), start, end, phrase, label) or DateWindow(start, end, phrase, "in", label)
+        w = open_window(m3.start(), start, end, phrase, label, m3.end()) or DateWindow(start, end, phrase, "in", label)
         add(m3.start(), m3.end(), w)
     for m4 in _YEAR_PAT.finditer(question):
         head = question[: m4.start()]

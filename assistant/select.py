@@ -125,7 +125,7 @@ class SentenceScorer:
         c_mass = sum(weight(t) for t in ctx_tokens) or 1.0
         q_bigrams = set(pairwise(q_seq))
         names = known_names(s.text for s in sentences)
-        for s, sim in zip(sentences, sims, strict=True):
+        for s in sentences:
             own = sum(weight(t) for t in q_tokens & s.tokens) / q_mass
             with_prev = sum(weight(t) for t in q_tokens & (s.tokens | s.prev_tokens)) / q_mass
             lex = (1 - NEIGHBOUR_SHARE) * own + NEIGHBOUR_SHARE * with_prev

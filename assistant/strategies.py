@@ -38,7 +38,7 @@ from assistant import abstain
 from assistant.abstain import ABSTAIN_TEXT
 from assistant.candidates import Candidate, candidates
 from assistant.compose import DUPLICATE_RATIO, cite, similar
-from assistant.dates import DATE_SLACK_DAYS, DateWindow
+from assistant.dates import DATE_SLACK_DAYS, EVENT_AFTER, DateWindow
 from assistant.question import Attribute, QuestionAnalysis, Side
 from assistant.select import topical_words
 from assistant.types import Answer, Citation, Passage
@@ -398,9 +398,6 @@ def yes_no(analysis: QuestionAnalysis, question: str, passages: list[Passage], t
     return Answer(question=question, answer=body, abstained=False, citations=_used(citer, body), mode="extractive")
 
 
-_EVENT_NOUN_AFTER = re.compile(r"\s+(?:-\s*)?(?:exchanges?|swaps?|talks|deals?|releases?|trades?|meetings?|rounds?|"
-                               r"agreements?|negotiations?|summits?|visits?|ceasefires?|accords?|treaty|elections?)\b",
-                               re.IGNORECASE)
 # Span labels that fill a yes/no question's slot, and the answer type that asks for them.
 _SLOT_TYPES = {"person": "person", "organization": "name", "country": "name", "nationality": "name",
                "city": "place", "place": "place", "number": "number", "quantity": "number", "money": "money",
@@ -427,7 +424,7 @@ def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage]
     body = _AUX_START.sub("", _without_periods(question, analysis))
     # "the Abu Dhabi talks": a name before the event's noun names the event, it fills no slot
     slots = [sp for sp in extractor.spans([body])[0]
-             if sp.label in _SLOT_TYPES and not _EVENT_NOUN_AFTER.match(body[sp.end :])]
+             if sp.label in _SLOT_TYPES and not EVENT_AFTER.match(body[sp.end :])]
     if len(slots) != 1:
         return None
     value = slots[0]

@@ -90,3 +90,12 @@ def test_month_window_of_a_publication_date():
     w = month_window("2025-08-24")
     assert w is not None and (w.start, w.end, w.label) == (date(2025, 8, 1), date(2025, 8, 31), "August 2025")
     assert month_window("unknown") is None
+
+
+def test_before_an_event_of_a_period_is_that_period():
+    # what led up to "the May swap" is reported with it
+    w = resolve_window("Which city hosted negotiators before the May swap?", DATES)
+    assert w is not None and w.relation == "in" and w.start == date(2025, 5, 1)
+    # …but an earlier event of the kind is asked before it
+    e = resolve_window("When did the last exchange before the February 2026 swap happen?", DATES)
+    assert e is not None and e.relation == "before"
