@@ -443,14 +443,16 @@ _MEASURE_Q = re.compile(r"\bhow (?:far|big|large|tall|high|deep|heavy|fast)\b", 
 # "how many cars", "how many of the freed prisoners": up to three words after it (stop words end it)
 _COUNT_Q = re.compile(r"\b(?:how many|what number of|number of)\s+(?:of\s+(?:the|these|those)\s+)?"
                       r"((?:[^\W\d_]+\s+){0,2}[^\W\d_]+)", re.IGNORECASE)
-# "which company", "what agency": the question asks for an organisation
-_ORG_Q = re.compile(r"\b(?:which|what)\s+(?:[^\W\d_]+\s+)?(?:company|companies|firm|corporation|bank|agency|"
+# "which company", "what agency", "who is the agency…": the question asks for an organisation (up to
+# three words between: "which Ukrainian foreign ministry spokesman")
+_ORG_Q = re.compile(r"\b(?:which|what|who\s+(?:is|was|are|were)\s+the)\s+(?:[^\W\d_]+\s+){0,3}(?:company|companies|firm|corporation|bank|agency|"
                     r"organi[sz]ation|group|party|club|team|carmaker|automaker|airline|retailer|insurer|"
                     r"manufacturer|broadcaster|newspaper|network|university|ministry|department|charity|"
                     r"union|court|regulator|watchdog|operator|supplier|lender|brand)\b", re.IGNORECASE)
 # "which aide", "what official": the question asks for a person
-_PERSON_Q = re.compile(r"\b(?:which|what)\s+(?:[^\W\d_]+\s+)?(?:aide|official|minister|president|leader|"
-                       r"spokes(?:man|woman|person)|negotiator|envoy|diplomat|person|man|woman|politician|"
+_PERSON_Q = re.compile(r"\b(?:which|what|who\s+(?:is|was|are|were)\s+the)\s+(?:[^\W\d_]+\s+){0,3}(?:aide|"
+                       r"official|minister|president|leader|guy|spokes(?:man|woman|person)|negotiator|envoy|"
+                       r"diplomat|person|man|woman|politician|"
                        r"lawmaker|senator|judge|player|coach|chief|executive|ceo|director|author|writer|"
                        r"artist|singer|actor|actress|scientist|inventor|general|commander|king|queen|prince|"
                        r"princess|pope|candidate|mayor|governor|ambassador|journalist|reporter)\b", re.IGNORECASE)
