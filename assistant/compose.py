@@ -38,13 +38,26 @@ def compose(question: str, chosen: list[Candidate], pool: list[Candidate], qtype
         head = (f"The articles disagree: {a.passage.source or a.passage.file_name} gives **{a.lead}** [1], "
                 f"{b.passage.source or b.passage.file_name} gives **{b.lead}** [{_first_marker(b, citations)}].\n\n")
     elif leads:
-        short = leads[0] if len(chosen) == 1 or not multi else "; ".join(leads)
+        short = _fullest(leads) if len(chosen) == 1 or not multi else "; ".join(leads)
         head = f"**{short}** — "
     else:
         head = ""
     body = "\n\n".join(parts)
     return Answer(question=question, answer=(head + body).strip(), abstained=False, short_answer=short,
                   citations=citations, mode="extractive")
+
+
+def _fullest(leads: list[str]) -> str:
+    """The first lead, or a later one that names it and more: "US" from one sentence and "the United
+    States and United Arab Emirates" from the next → the latter."""
+    from assistant.spans import names_in
+
+    best = leads[0]
+    for other in leads[1:]:
+        mine, theirs = names_in(best), names_in(other)
+        if mine < theirs:
+            best = other
+    return best
 
 
 def _disagree(chosen: list[Candidate], qtype: str) -> bool:

@@ -394,6 +394,19 @@ def _is_country(text: str) -> bool:
     return places.is_country(text) or _key_text(text) in _COUNTRY_CANONICAL
 
 
+def canonical(text: str) -> str:
+    """A name as a key: lower case, no leading "the", no dots, country aliases resolved ("U.S." and
+    "the United States" → "united states", "UAE" → "united arab emirates")."""
+    key = _key_text(text)
+    return _COUNTRY_CANONICAL.get(key, key)
+
+
+def names_in(text: str) -> set[str]:
+    """The `canonical` keys of the names a coordination lists: "the United States and the UAE" →
+    {"united states", "united arab emirates"}."""
+    return {canonical(part) for part in re.split(r",\s*|\s+and\s+|\s*&\s*|;\s*", text) if part.strip()}
+
+
 def value_key(span: TypedSpan) -> str:
     """What a span names, for telling repeats from distinct values: "U.S.", "US" and "the United
     States" share one key; so do "Vladimir Medinsky" and a later "Medinsky"."""

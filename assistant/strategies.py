@@ -581,9 +581,6 @@ def listing(analysis: QuestionAnalysis, question: str, passages: list[Passage], 
                   mode="extractive")
 
 
-_CANONICAL = {"us": "united states", "u.s.": "united states", "u.s": "united states", "usa": "united states",
-              "uae": "united arab emirates", "uk": "united kingdom", "britain": "united kingdom"}
-
 
 def _typed_values(answer_type: str, question: str, sentences: list[Candidate],
                   tools: Tools) -> list[list[tuple[str, int, int, str]]]:
@@ -598,6 +595,7 @@ def _typed_values(answer_type: str, question: str, sentences: list[Candidate],
         return [[(v.text, v.start, v.end, value_key(v)) for v in values(answer_type, question, s.text, spans)]
                 for s, spans in zip(sentences, extractor.spans([s.text for s in sentences]), strict=True)]
     from assistant import places as gazetteer
+    from assistant.spans import canonical
 
     qlow = question.lower()
     out: list[list[tuple[str, int, int, str]]] = []
@@ -617,7 +615,7 @@ def _typed_values(answer_type: str, question: str, sentences: list[Candidate],
             ok = checks.get(answer_type, lambda t: not gazetteer.is_city(t))(text)
             if ok:
                 start = m.end() - len(m.group(0)) + m.group(0).find(text)
-                row.append((text, start, start + len(text), _CANONICAL.get(text.lower(), text.lower())))
+                row.append((text, start, start + len(text), canonical(text)))
         out.append(row)
     return out
 

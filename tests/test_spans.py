@@ -278,3 +278,13 @@ def test_offers_value_of_the_asked_type(extractor):
     assert not offers("date", "On which day of the week was the swap?", "The swap took place in May 2025.")
     assert offers("date", "On which day of the week was the swap?", "The swap took place on Friday.")
     assert offers("other", "Why did it happen?", "No reason was given.")
+
+
+def test_names_in_a_coordination_and_the_fullest_lead():
+    from assistant.compose import _fullest
+    from assistant.spans import canonical, names_in
+
+    assert canonical("the U.S.") == canonical("US") == "united states"
+    assert names_in("the United States and the UAE") == {"united states", "united arab emirates"}
+    assert _fullest(["US", "the United States and United Arab Emirates"]) == "the United States and United Arab Emirates"
+    assert _fullest(["Istanbul", "Abu Dhabi and Doha"]) == "Istanbul"  # not a superset: the first stays
