@@ -6,7 +6,7 @@ Contract: every citation's quote is `article[start:end]`; every `[n]` marker has
 
 from __future__ import annotations
 
-from difflib import SequenceMatcher
+from rapidfuzz import fuzz
 
 from assistant.candidates import Candidate
 from assistant.types import Answer, Citation
@@ -86,6 +86,8 @@ def cite(n: int, s: Candidate, duplicate_of: int | None = None) -> Citation:
 
 
 def similar(a: str, b: str) -> bool:
+    """Near-identical sentences (a syndicated copy, a light edit): normalized Indel similarity
+    (rapidfuzz, C++; `difflib` cost ~25 ms a question at 100k chunks) at least DUPLICATE_RATIO."""
     if abs(len(a) - len(b)) > 0.3 * max(len(a), len(b)):
         return False
-    return SequenceMatcher(None, a.lower(), b.lower(), autojunk=False).ratio() >= DUPLICATE_RATIO
+    return fuzz.ratio(a.lower(), b.lower(), score_cutoff=100 * DUPLICATE_RATIO) > 0

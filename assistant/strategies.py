@@ -29,7 +29,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from typing import Any, Protocol
 
 import numpy as np
@@ -37,7 +36,7 @@ import numpy as np
 from assistant import abstain
 from assistant.abstain import ABSTAIN_TEXT
 from assistant.candidates import Candidate, candidates
-from assistant.compose import DUPLICATE_RATIO, cite, similar
+from assistant.compose import cite, similar
 from assistant.dates import DATE_SLACK_DAYS, EVENT_AFTER, DateWindow
 from assistant.question import Attribute, QuestionAnalysis, Side
 from assistant.select import topical_words
@@ -190,7 +189,7 @@ class _Citer:
         out = [n]
         seen_docs = {s.passage.doc_id}
         for other in self.pool:
-            if other.passage.doc_id in seen_docs or not _similar(other.text, s.text):
+            if other.passage.doc_id in seen_docs or not similar(other.text, s.text):
                 continue
             seen_docs.add(other.passage.doc_id)
             okey = (other.passage.doc_id, other.start)
@@ -218,12 +217,6 @@ class _Citer:
             fixed.append(c)
         self.citations = fixed
         return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
-
-
-def _similar(a: str, b: str) -> bool:
-    """`compose.similar`, after SequenceMatcher's cheap upper bounds rule most pairs out."""
-    m = SequenceMatcher(None, a.lower(), b.lower(), autojunk=False)
-    return m.real_quick_ratio() >= DUPLICATE_RATIO and m.quick_ratio() >= DUPLICATE_RATIO and similar(a, b)
 
 
 def _used(citer: _Citer, text: str) -> list[Citation]:
