@@ -205,9 +205,10 @@ class Assistant:
         the articles know its names, numbers and most of its words (see `assistant.conversation`)."""
         if not history:
             return Conversation()
+        known = self.in_corpus()
         return Conversation.replay(
-            history, self.windows,
-            lambda a: known_to_corpus(a, self.retriever.in_corpus, self.retriever.lexicon.tokens),
+            [self.spelled(q) for q in history], self.windows,
+            lambda a: known_to_corpus(a, known, self.retriever.lexicon.tokens),
         )
 
     def check_question(self, question: str) -> str:
