@@ -21,7 +21,7 @@ from assistant.abstain import ABSTAIN_TEXT, FEATURES
 from assistant.candidates import Candidate, candidates, simple_tokens
 from assistant.combine import Combiner
 from assistant.compose import compose
-from assistant.constraints import agreement
+from assistant.constraints import OUTSIDE_PERIOD, agreement, names_month_of
 from assistant.cues import answer_type as cue_type
 from assistant.dates import DATE_SLACK_DAYS, DateWindow
 from assistant.select import OUT_OF_WINDOW, SentenceScorer, choose, multi_doc, topical_words
@@ -186,11 +186,15 @@ def _constrain(question: str, ranked: list[Candidate]) -> None:
 
 
 def _prefer_window(ranked: list[Candidate], window: DateWindow | None) -> None:
-    """"The August exchange": sentences of articles published then first (re-sorts `ranked`)."""
+    """"The August exchange": sentences of articles published then first (re-sorts `ranked`). For a
+    period the question asks about ("in"), a sentence of an article from another time that does not
+    name a month of the period itself is about another period (`Candidate.period`)."""
     if window is not None:
         for sent in ranked:
             if not window.contains(sent.passage.date, DATE_SLACK_DAYS):
                 sent.score *= OUT_OF_WINDOW
+                if window.relation == "in" and not names_month_of(window.start, window.end, sent.text, sent.passage.date):
+                    sent.period = min(sent.period, OUTSIDE_PERIOD)
     ranked.sort(key=lambda s: -s.score)
 
 

@@ -40,6 +40,9 @@ AGREES = Agreement(1.0)
 CONFLICT = 0.0
 # No year in the sentence, but the article was published in another year: weak evidence against.
 ARTICLE_YEAR_MISMATCH = 0.5
+# An article published outside the period the question asks about ("this week", "the August
+# swap"), whose sentence names no month of it: as strong evidence against as a later article.
+OUTSIDE_PERIOD = 0.5
 # The sentence names another period, but its article is of the period asked: the other date is
 # probably a reference point ("the first direct talks since March 2022").
 CONTEXT_DATE = 0.8
@@ -163,6 +166,13 @@ def month_agreement(months: frozenset[tuple[int, int]], sentence: str, article_d
     if published < min(date(y, m, 1) for y, m in months):
         return Agreement(CONFLICT, f"the article was published on {published.isoformat()}")
     return Agreement(ARTICLE_MONTH_MISMATCH, f"the article was published on {published.isoformat()}")
+
+
+def names_month_of(start: date, end: date, sentence: str, article_date: str = "") -> bool:
+    """Whether the sentence names a month (with its year, or read against its article's date) that
+    overlaps the period `start`..`end`."""
+    return any(date(y, m, 1) <= end and start <= date(y, m, calendar.monthrange(y, m)[1])
+               for y, m in sentence_months(sentence, article_date))
 
 
 def _published_in(months: frozenset[tuple[int, int]], published: date | None) -> bool:

@@ -258,3 +258,9 @@ def test_seeds_yes_no_by_the_value_in_the_slot(seeds_product, q, word, quoted):
     assert answer.short_answer == word
     assert quoted in answer.citations[0].quote
     _check(seeds_product, answer)
+
+
+def test_a_sentence_from_another_period_does_not_answer_for_this_one(samples_assistant):
+    # the ribbon was cut in March; the July article does not say who cut anything
+    assert not samples_assistant.ask("Who cut the ribbon at the bridge in March?").abstained
+    assert samples_assistant.ask("Who cut the ribbon at the bridge in July?").abstained
