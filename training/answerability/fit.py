@@ -23,7 +23,6 @@ Seeded and deterministic for the same data, model and code.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -34,12 +33,19 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "training" / "combiner"))
+sys.path.insert(0, str(ROOT / "training"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from fit import MAX_FALSE_ABSTENTION, convert, threshold_for  # noqa: E402  (training/combiner/fit.py: the same conversion and cut)
+from calibration import (  # noqa: E402
+    FITTED_ON,
+    MAX_FALSE_ABSTENTION,
+    arguments,
+    calibration_rows,
+    threshold_for,
+    write_model,
+)
 
 
 def collect(set_dir: Path, store: Path) -> list[dict[str, Any]]:
@@ -126,23 +132,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from assistant.abstain import FEATURES, MIN_CONFIDENCE
 
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--work", type=Path, default=ROOT / "data" / "answerability-fit")
-    ap.add_argument("--limit", type=int, default=None, help="questions per set (seeded sample)")
-    ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--out", type=Path, default=ROOT / "models" / "answerability")
-    args = ap.parse_args(argv)
-
-    rows: list[dict[str, Any]] = []
-    for dataset in ("squad2", "clapnq"):
-        set_dir = convert(dataset, args.work / dataset, args.limit, args.seed)
-        cache = args.work / f"{dataset}-rows.json"  # delete it after changing the read path
-        if cache.exists():
-            part = json.loads(cache.read_text())
-        else:
-            part = collect(set_dir, args.work / f"{dataset}-store")
-            cache.write_text(json.dumps(part))
-        rows += part
+    args = arguments(__doc__ or "", "answerability", argv)
+    rows = calibration_rows(args, collect)
 
     groups = sorted({r["group"] for r in rows})
     gidx = {g: i for i, g in enumerate(groups)}
@@ -169,16 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     cut = threshold_for(oof[ans & ~ruled], (MAX_FALSE_ABSTENTION * n_ans - n_ruled) / max(1, n_ans - n_ruled))
     figures["model"] = summarize("model", rows, oof, cut)
 
-    args.out.mkdir(parents=True, exist_ok=True)
     payload = {"features": list(FEATURES), "weights": [round(float(w), 6) for w in final.coef_[0]],
-               "bias": round(float(final.intercept_[0]), 6), "threshold": round(cut, 4),
-               "fitted_on": "training/splits.json calibration: squad2 calibration_articles + clapnq calibration",
+               "bias": round(float(final.intercept_[0]), 6), "threshold": round(cut, 4), "fitted_on": FITTED_ON,
                "figures_out_of_fold": figures}
-    path = args.out / "answerability.json"
-    path.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
-    from index.embeddings import sha256_of
-
-    (args.out / "manifest.json").write_text(json.dumps({"file": path.name, "sha256": sha256_of(path)}, indent=1) + "\n")
+    path = write_model(args.out, "answerability.json", payload)
     print(f"weights {dict(zip(FEATURES, payload['weights'], strict=True))} bias {payload['bias']} threshold {cut:.4f}")
     print(f"wrote {path}")
     return 0

@@ -17,10 +17,8 @@ Seeded and deterministic for the same data, model and code. The reader never saw
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,20 +27,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "training"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-MAX_FALSE_ABSTENTION = 0.05
-
-
-def convert(dataset: str, out: Path, limit: int | None, seed: int) -> Path:
-    if not (out / "questions.jsonl").exists():
-        cmd = [sys.executable, str(ROOT / "app.py"), "convert", dataset, "--split", "calibration", "--out", str(out)]
-        if limit:
-            cmd += ["--limit", str(limit), "--seed", str(seed)]
-        subprocess.run(cmd, check=True, cwd=ROOT)
-    return out
+from calibration import FITTED_ON, arguments, calibration_rows, threshold_for, write_model  # noqa: E402
 
 
 def collect(set_dir: Path, store: Path) -> list[dict[str, Any]]:
@@ -84,11 +74,6 @@ def collect(set_dir: Path, store: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def threshold_for(best_answerable: np.ndarray, share: float = MAX_FALSE_ABSTENTION) -> float:
-    """The highest cut that abstains on at most `share` of the answerable questions."""
-    return float(np.quantile(best_answerable, max(0.0, share))) if len(best_answerable) else 0.5
-
-
 def summarize(name: str, rows: list[dict[str, Any]], scores: list[np.ndarray], cut: float) -> dict[str, float]:
     """accuracy@1 (the best-scored candidate is evidence, over answerable questions whose evidence was
     retrieved), false abstention (answerable) and abstention (unanswerable) at `cut`."""
@@ -117,23 +102,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from assistant.combine import FEATURES
 
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--work", type=Path, default=ROOT / "data" / "combiner-fit")
-    ap.add_argument("--limit", type=int, default=None, help="questions per set (seeded sample)")
-    ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--out", type=Path, default=ROOT / "models" / "combiner")
-    args = ap.parse_args(argv)
-
-    rows: list[dict[str, Any]] = []
-    for dataset in ("squad2", "clapnq"):
-        set_dir = convert(dataset, args.work / dataset, args.limit, args.seed)
-        cache = args.work / f"{dataset}-rows.json"
-        if cache.exists():
-            part = json.loads(cache.read_text())
-        else:
-            part = collect(set_dir, args.work / f"{dataset}-store")
-            cache.write_text(json.dumps(part))
-        rows += part
+    args = arguments(__doc__ or "", "combiner", argv)
+    rows = calibration_rows(args, collect)
 
     groups = sorted({r["group"] for r in rows if r["x"]})
     gidx = {g: i for i, g in enumerate(groups)}
@@ -166,16 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         figures[name] = summarize(name, rows, scores, threshold_for(answerable_best(scores)))
     cut = figures["combined"]["threshold"]
 
-    args.out.mkdir(parents=True, exist_ok=True)
     payload = {"features": list(FEATURES), "weights": [round(float(w), 6) for w in final.coef_[0]],
-               "bias": round(float(final.intercept_[0]), 6), "threshold": cut,
-               "fitted_on": "training/splits.json calibration: squad2 calibration_articles + clapnq calibration",
+               "bias": round(float(final.intercept_[0]), 6), "threshold": cut, "fitted_on": FITTED_ON,
                "figures_out_of_fold": figures}
-    path = args.out / "combiner.json"
-    path.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
-    from index.embeddings import sha256_of
-
-    (args.out / "manifest.json").write_text(json.dumps({"file": path.name, "sha256": sha256_of(path)}, indent=1) + "\n")
+    path = write_model(args.out, "combiner.json", payload)
     print(f"weights {dict(zip(FEATURES, payload['weights'], strict=True))} bias {payload['bias']} threshold {cut}")
     print(f"wrote {path}")
     return 0
