@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -16,6 +17,10 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+# offline, without telemetry, for every fitting script that imports this module
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 MAX_FALSE_ABSTENTION = 0.05
 FITTED_ON = "training/splits.json calibration: squad2 calibration_articles + clapnq calibration"
 
@@ -62,12 +67,20 @@ def arguments(description: str, name: str, argv: list[str] | None) -> argparse.N
     return ap.parse_args(argv)
 
 
-def write_model(out: Path, file_name: str, payload: dict[str, Any]) -> Path:
-    """Write `payload` as `out/file_name` and its sha256 as `out/manifest.json`."""
+def write_model(out: Path, file_name: str, features: tuple[str, ...], model: Any, cut: float,
+                figures: dict[str, Any]) -> Path:
+    """Write the fitted logistic `model` (its weights named by `features`), the abstention `cut` and
+    the out-of-fold `figures` as `out/file_name`, and its sha256 as `out/manifest.json`; print them."""
     from index.embeddings import sha256_of
 
+    payload = {"features": list(features), "weights": [round(float(w), 6) for w in model.coef_[0]],
+               "bias": round(float(model.intercept_[0]), 6), "threshold": round(cut, 4), "fitted_on": FITTED_ON,
+               "figures_out_of_fold": figures}
     out.mkdir(parents=True, exist_ok=True)
     path = out / file_name
     path.write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")
     (out / "manifest.json").write_text(json.dumps({"file": path.name, "sha256": sha256_of(path)}, indent=1) + "\n")
+    print(f"weights {dict(zip(features, payload['weights'], strict=True))} bias {payload['bias']} "
+          f"threshold {payload['threshold']}")
+    print(f"wrote {path}")
     return path

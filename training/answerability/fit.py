@@ -24,7 +24,6 @@ Seeded and deterministic for the same data, model and code.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,12 +33,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from calibration import (  # noqa: E402
-    FITTED_ON,
     MAX_FALSE_ABSTENTION,
     arguments,
     calibration_rows,
@@ -160,12 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     cut = threshold_for(oof[ans & ~ruled], (MAX_FALSE_ABSTENTION * n_ans - n_ruled) / max(1, n_ans - n_ruled))
     figures["model"] = summarize("model", rows, oof, cut)
 
-    payload = {"features": list(FEATURES), "weights": [round(float(w), 6) for w in final.coef_[0]],
-               "bias": round(float(final.intercept_[0]), 6), "threshold": round(cut, 4), "fitted_on": FITTED_ON,
-               "figures_out_of_fold": figures}
-    path = write_model(args.out, "answerability.json", payload)
-    print(f"weights {dict(zip(FEATURES, payload['weights'], strict=True))} bias {payload['bias']} threshold {cut:.4f}")
-    print(f"wrote {path}")
+    write_model(args.out, "answerability.json", FEATURES, final, cut, figures)
     return 0
 
 

@@ -18,7 +18,6 @@ Seeded and deterministic for the same data, model and code. The reader never saw
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,11 +27,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from calibration import FITTED_ON, arguments, calibration_rows, threshold_for, write_model  # noqa: E402
+from calibration import arguments, calibration_rows, threshold_for, write_model  # noqa: E402
 
 
 def collect(set_dir: Path, store: Path) -> list[dict[str, Any]]:
@@ -136,12 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         figures[name] = summarize(name, rows, scores, threshold_for(answerable_best(scores)))
     cut = figures["combined"]["threshold"]
 
-    payload = {"features": list(FEATURES), "weights": [round(float(w), 6) for w in final.coef_[0]],
-               "bias": round(float(final.intercept_[0]), 6), "threshold": cut, "fitted_on": FITTED_ON,
-               "figures_out_of_fold": figures}
-    path = write_model(args.out, "combiner.json", payload)
-    print(f"weights {dict(zip(FEATURES, payload['weights'], strict=True))} bias {payload['bias']} threshold {cut}")
-    print(f"wrote {path}")
+    write_model(args.out, "combiner.json", FEATURES, final, cut, figures)
     return 0
 
 
