@@ -1,13 +1,14 @@
 """Answerability: whether the best sentence found answers the question, or the system should abstain.
 
-The evidence: how well the best sentence matches (first-stage score, embedding similarity, lexical
-coverage, its lead over the runner-up), and whether the question is about something the articles contain at all — a specific term (a name, a
-number, a rare word) that no article contains means they are about something else; common content
-words missing from every article weaken it. `Answerability` weighs these with a logistic regression
-fitted on held-out calibration questions (`training/answerability/fit.py`, SQuAD 2.0 and CLAPNQ,
-half of them unanswerable), and its threshold keeps false abstention on answerable calibration
-questions at 5 %. Separately, a question asking for a typed value (a count, a name, a date) that none
-of the leading sentences offers is not answered (`no_value`). The term checks are hand-written corpus statistics (wordfreq's Zipf scale).
+Rules first (`Evidence`): a specific term of the question (a name, a number, a rare word) that no
+article contains means the articles are about something else; so do most of its less common words
+missing from every article; a best sentence that offers no value of the type asked (a count, an
+amount, a date) or is about another period than the one asked does not answer. The term checks are
+hand-written corpus statistics (wordfreq's Zipf scale). Then `Answerability`, a logistic regression
+over how well the best sentence matches (first-stage score, embedding similarity, word coverage, its
+lead over the runner-up, missing words), fitted on held-out calibration questions
+(`training/answerability/fit.py`: SQuAD 2.0 and CLAPNQ, with unanswerable ones); its threshold keeps
+false abstention on the answerable calibration questions at 5 %, the rules' included.
 """
 
 from __future__ import annotations
@@ -126,8 +127,8 @@ def evidence(question: str, ranked: Sequence[Candidate], tokenize: Callable[[str
 
 def no_value(ranked: Sequence[Candidate]) -> bool:
     """The best sentence — already demoted for it (`ExtractiveAnswerer.demand_value`) and still best —
-    offers no value of the type asked ("How many…?" and no count, "What is the name of…?" and no
-    name): the sentences that do are poor matches, the articles do not give it. A rule, not a feature
+    offers no value of the type asked ("How many…?" and no count, "How much…?" and no amount): the
+    sentences that do are poor matches, the articles do not give it. A rule, not a feature
     of the regression: SQuAD's unanswerable questions are written against a paragraph that holds
     values of the asked type, so calibration data cannot weigh it (see training/answerability/fit.py
     for how often it fires on answerable and unanswerable calibration questions)."""

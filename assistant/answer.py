@@ -31,8 +31,9 @@ from index.embeddings import Embedder
 
 # Sentences the learned reader reads per question (the first stage's best): its cost grows linearly.
 READER_POOL = 24
-# The leading sentences checked for a value of the asked type ("How many…?" → a count), and the
-# factor on the score of one that offers none: it echoes the question rather than answering it.
+# The leading sentences checked for a value of the asked type ("How many…?" → a count), the factor
+# on the score of one that offers none (it echoes the question rather than answering it), and the
+# most sentences tagged per question.
 VALUE_POOL = 6
 NO_VALUE = 0.6
 MAX_VALUE_CHECKS = 18
@@ -111,9 +112,9 @@ class ExtractiveAnswerer:
                  in_corpus: Callable[[str], bool] | None) -> bool:
         """Whether to abstain rather than answer from `ranked` (best first). With the reader: its
         (combined) probability under the fitted threshold, or a name/number no article contains.
-        Without it: a name, number or rare word no article contains, or a best sentence without a
-        value of the asked type; else the fitted answerability model (`assistant.abstain.Answerability`) when loaded,
-        or the hand-set confidence rule (unit tests with a fake embedder)."""
+        Without it: the rules of `assistant.abstain.Evidence` (an unknown term, no value of the asked
+        type, off topic, off period); else the fitted answerability model when loaded, or the
+        hand-set confidence rule (unit tests with a fake embedder)."""
         topical = topical_words(question)
         if self.reader is not None:
             return ranked[0].score < self.threshold or (in_corpus is not None and bool(
@@ -141,8 +142,8 @@ class ExtractiveAnswerer:
         return pool
 
     def demand_value(self, question: str, qtype: str, ranked: list[Candidate]) -> None:
-        """A question asking for a typed value (a count, a name, a date): the leading sentences that
-        offer none of that type score NO_VALUE times less (re-sorts `ranked`), until the VALUE_POOL
+        """A question asking for a checkable value (a count, an amount, a share, a date, a weekday:
+        `assistant.spans.asks_value`): the leading sentences that offer none score NO_VALUE times less (re-sorts `ranked`), until the VALUE_POOL
         leaders have all been checked (at most MAX_VALUE_CHECKS sentences are tagged). Without the
         span extractor, nothing changes (the regex cues of the first stage play this part)."""
         if self.spans is None or not ranked or not asks_value(qtype, question):

@@ -433,7 +433,7 @@ def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage]
                          article_date=best.passage.date or None)
     keys = {value_key(value), _as_country(value)}
     if found is not None:
-        inside = [sp for sp in extractor.spans([found.text])[0]] or [found]
+        inside = extractor.spans([found.text])[0] or [found]
         named = answer_type not in ("number", "money", "percent") and bool(_entity_pattern(value.text).search(found.text))
         if keys & ({value_key(sp) for sp in inside} | {_as_country(sp) for sp in inside}) or named:
             return "Yes", best
@@ -545,8 +545,8 @@ def listing(analysis: QuestionAnalysis, question: str, passages: list[Passage], 
         return None
     best = ranked[0].score
     chosen = [s for s in ranked[:LIST_POOL] if s.score >= LIST_RATIO * best]
-    # the topic's words ("prisoner exchange"), in most of the sentences retrieved, say nothing
-    # about which value does what the question asks ("mediated", "hosted")
+    # the topic's words ("prisoner exchange"), in a good share (TOPIC_SHARE) of the sentences
+    # retrieved, say nothing about which value does what the question asks ("mediated", "hosted")
     topic = {t for t in _key_stems(question, tools)
              if sum(t in s.tokens for s in ranked) >= TOPIC_SHARE * len(ranked)}
     key_stems = _key_stems(question, tools) - topic
