@@ -256,6 +256,7 @@ def _typed(doc: Any, text: str) -> list[TypedSpan]:
             span = _named(text, ent.start_char, ent.end_char, ent.label_, label)
             if span:
                 out.append(span)
+    out.extend(_missed_places(doc, covered))
     # Digits the recognizer missed ("the 157 freed"): a number, or money after a currency sign.
     for tok in doc:
         if covered[tok.i] or not tok.like_num or not any(c.isdigit() for c in tok.text):
@@ -265,6 +266,28 @@ def _typed(doc: Any, text: str) -> list[TypedSpan]:
         else:
             out.append(_count(doc, text, tok.i, tok.i + 1, "number"))
     return _ranges(text, sorted(out, key=lambda s: (s.start, s.end)))
+
+
+def _missed_places(doc: Any, covered: list[bool]) -> list[TypedSpan]:
+    """Places the small recognizer missed ("areas like Kyiv, Chernihiv, and Donetsk" gives only
+    Chernihiv): a whole run of capitalised words, not opening the sentence and untagged, that the
+    GeoNames gazetteer knows as a country or a city of 15,000+ ("Independence Day" is not the city
+    Independence: the run is the name)."""
+    out: list[TypedSpan] = []
+    i, n = 0, len(doc)
+    while i < n:
+        if covered[i] or not doc[i].text[:1].isupper() or doc[i].is_sent_start or not doc[i].is_alpha:
+            i += 1
+            continue
+        j = i
+        while j < n and not covered[j] and doc[j].text[:1].isupper() and doc[j].is_alpha:
+            j += 1
+        name = doc[i:j].text
+        if j - i <= 3 and places.is_place(name):
+            start = doc[i].idx
+            out.append(TypedSpan(name, start, start + len(name), "country" if places.is_country(name) else "city"))
+        i = j
+    return out
 
 
 def _ranges(text: str, found: list[TypedSpan]) -> list[TypedSpan]:
@@ -667,8 +690,9 @@ def _joined(sentence: str, a: TypedSpan, b: TypedSpan) -> bool:
     return a.end <= b.start and bool(_JOIN.fullmatch(sentence[a.end : b.start]))
 
 
-def _chains(sentence: str, spans: Sequence[TypedSpan]) -> list[list[TypedSpan]]:
-    """The spans in text order, grouped into coordinations ("the US and the UAE") and singletons."""
+def coordinated(sentence: str, spans: Sequence[TypedSpan]) -> list[list[TypedSpan]]:
+    """The spans in text order, grouped into coordinations ("the US and the UAE", "Kyiv, Chernihiv,
+    and Donetsk") and singletons."""
     chains: list[list[TypedSpan]] = []
     for s in sorted(spans, key=lambda s: s.start):
         if chains and _joined(sentence, chains[-1][-1], s):
@@ -716,7 +740,7 @@ def short_answer(answer_type: str, question: str, sentence: str, spans: Sequence
     m = _COUNT_Q.search(question)
     counted = _content_stems(_until_stop_word(m.group(1))) if m else set()
     pub = _as_date(article_date)
-    chains = _chains(sentence, cands)
+    chains = coordinated(sentence, cands)
     slot = {id(s): _over(sentence, chain) for chain in chains for s in chain}
     key = {id(s): k for s, k in zip(cands, _value_keys(cands), strict=True)}
     best: dict[str, tuple[float, TypedSpan]] = {}

@@ -40,6 +40,7 @@ from assistant.compose import cite, similar
 from assistant.dates import DATE_SLACK_DAYS, EVENT_AFTER, DateWindow
 from assistant.question import Attribute, QuestionAnalysis, Side
 from assistant.select import topical_words
+from assistant.spans import TypedSpan, coordinated
 from assistant.types import Answer, Citation, Passage
 
 # Yes/no: the reader's judgement must reach this probability and beat "not said".
@@ -552,11 +553,13 @@ def listing(analysis: QuestionAnalysis, question: str, passages: list[Passage], 
     key_stems = _key_stems(question, tools) - topic
     found: dict[str, tuple[str, Candidate]] = {}
     for s, spans in zip(chosen, _typed_values(analysis.answer_type, question, chosen, tools), strict=True):
-        for text, start, end, key in spans:
-            if key_stems and not _same_clause(s.text, start, end, key_stems, tools):
+        # the values of one coordination ("Kyiv, Chernihiv, and Donetsk") stand or fall together
+        keys = {(start, end): key for _, start, end, key in spans}
+        for chain in coordinated(s.text, [TypedSpan(text, start, end, "other") for text, start, end, _ in spans]):
+            if key_stems and not any(_same_clause(s.text, v.start, v.end, key_stems, tools) for v in chain):
                 continue
-            if key not in found:
-                found[key] = (text, s)
+            for v in chain:
+                found.setdefault(keys[(v.start, v.end)], (v.text, s))
     if not found:
         return None
     citer = _Citer(ranked)

@@ -264,3 +264,14 @@ def test_a_sentence_from_another_period_does_not_answer_for_this_one(samples_ass
     # the ribbon was cut in March; the July article does not say who cut anything
     assert not samples_assistant.ask("Who cut the ribbon at the bridge in March?").abstained
     assert samples_assistant.ask("Who cut the ribbon at the bridge in July?").abstained
+
+
+@pytest.mark.integration
+def test_seeds_list_keeps_a_whole_coordination(seeds_product):
+    # "areas like Kyiv, Chernihiv, and Donetsk": the tagger misses two of them, the gazetteer adds
+    # them, and the coordination is listed whole
+    answer = seeds_product.ask("In which areas had the released individuals been captured?")
+    assert answer.short_answer is not None
+    for place in ("Kyiv", "Chernihiv", "Donetsk"):
+        assert place in answer.short_answer
+    _check(seeds_product, answer)
