@@ -437,7 +437,7 @@ def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage]
         inside = extractor.spans([found.text])[0] or [found]
         named = answer_type not in ("number", "money", "percent") and bool(_entity_pattern(value.text).search(found.text))
         if keys & ({value_key(sp) for sp in inside} | {_as_country(sp) for sp in inside}) or named:
-            return "Yes", best
+            return _negated(body, best) or "Yes", best
         rest = _stems(probe, tools)
         covered = len(rest & (best.tokens | best.prev_tokens))
         if rest and covered >= NO_COVERAGE * len(rest):
@@ -447,8 +447,20 @@ def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage]
         return None
     said = [s for s in top if _entity_pattern(value.text).search(s.text)]
     if said and said[0] is top[0] and top[0].dense >= YES_SIMILARITY:
-        return "Yes", top[0]
+        return _negated(body, top[0]) or "Yes", top[0]
     return None
+
+
+# A sentence that states it only as a condition, aim or possibility ("…to end the war if an
+# agreement is reached") does not support a "Yes".
+_HEDGE = re.compile(r"\b(?:if|unless|whether|could|would|might|may|aims?\s+to|hopes?\s+to|plans?\s+to|"
+                    r"expected\s+to|seeks?\s+to|intends?\s+to)\b", re.IGNORECASE)
+
+
+def _negated(question: str, s: Candidate) -> str:
+    """"No" when the sentence negates what the question does not ("…said the talks were *not*
+    easy" for "Did he say they were easy?"), else ""."""
+    return "No" if bool(_NEGATION.search(s.text)) != bool(_NEGATION.search(question)) else ""
 
 
 def _as_country(span: Any) -> str:
@@ -508,17 +520,23 @@ def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate
     for v in specific:
         rest_words = rest_words.replace(v, " ")
     rest = _stems(rest_words, tools)
+    # the question's most specific word ("end" in "Did the talks end the war?") is what it asks about
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    content_stems = [t for t in rest if t not in STOP_WORDS]
+    key = max(content_stems, key=tools.idf) if content_stems else ""
     for s in top:
         # the names may stand anywhere in the passage (the article is about them); the sentence
-        # itself must say the rest
+        # (with the one before it) must say the rest
         names_ok = all(_entity_pattern(v).search(s.passage.text) for v in specific)
-        covered = len(rest & _stems(s.text, tools))
+        said = rest & (_stems(s.text, tools) | s.prev_tokens)
         # a sentence clearly on the question's subject (embedding similarity) may say it in fewer of its words
         share = YES_COVERAGE_SIMILAR if s.dense >= YES_SIMILARITY else YES_COVERAGE
         needed = len(rest) if len(rest) <= 2 else int(np.ceil(share * len(rest)))
-        if names_ok and covered >= needed:
-            negated = bool(_NEGATION.search(s.text)) != bool(_NEGATION.search(body))
-            return ("No" if negated else "Yes"), s
+        if names_ok and len(said) >= needed and (not key or key in said):
+            verdict = _negated(body, s) or ("" if _HEDGE.search(s.text) else "Yes")
+            if verdict:
+                return verdict, s
     for value in slot_values:
         if _entity_pattern(value).search(" ".join(s.text for s in top)):
             continue  # the articles name it: not contradicted by another value

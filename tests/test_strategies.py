@@ -275,3 +275,15 @@ def test_seeds_list_keeps_a_whole_coordination(seeds_product):
     for place in ("Kyiv", "Chernihiv", "Donetsk"):
         assert place in answer.short_answer
     _check(seeds_product, answer)
+
+
+@pytest.mark.integration
+def test_seeds_yes_no_negation_and_hedges(seeds_product):
+    # the sentence names Zelensky saying they were *not* easy
+    negated = seeds_product.ask("Did Zelensky say the discussions were easy?")
+    assert negated.short_answer == "No"
+    _check(seeds_product, negated)
+    # "…to end the war if an agreement is reached" is a condition, not a yes
+    hedged = seeds_product.ask("Did the talks in Abu Dhabi end the war?")
+    assert hedged.short_answer != "Yes"
+    _check(seeds_product, hedged)
