@@ -58,15 +58,17 @@ from assistant.scoring import normalize
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_SPLITS = ROOT / "training" / "splits.json"
-DATASETS = ("squad2", "clapnq")
+DATASETS = ("squad2", "clapnq", "boolq")
 SPLITS = ("calibration", "test")
-SOURCES = {"squad2": "Wikipedia (SQuAD 2.0)", "clapnq": "Wikipedia (CLAPNQ)"}
+SOURCES = {"squad2": "Wikipedia (SQuAD 2.0)", "clapnq": "Wikipedia (CLAPNQ)", "boolq": "Wikipedia (BoolQ)"}
 # Fixed article dates: roughly when each set's Wikipedia text was taken (SQuAD: a 2016 snapshot;
 # Natural Questions/CLAPNQ: 2018). Only there because every eval article needs a date.
-DATES = {"squad2": "2016-01-01", "clapnq": "2018-01-01"}
+DATES = {"squad2": "2016-01-01", "clapnq": "2018-01-01", "boolq": "2018-01-01"}
 # The rule text this module implements; a different text in splits.json means the rule changed.
 CLAPNQ_RULE = "never trained on; calibration = records whose sha1(id) first hex digit is 0-7, test = 8-f"
 _CLAPNQ_SPLIT_DIGITS = {"calibration": "01234567", "test": "89abcdef"}
+BOOLQ_RULE = "group by title: sha1(title) first hex digit 0-b = train, c-d = calibration, e-f = test"
+_BOOLQ_SPLIT_DIGITS = {"calibration": "cd", "test": "ef"}
 _CLAPNQ_PLACEHOLDERS = frozenset({"na"})  # CLAPNQ's "NA" answers (empty ones normalize to nothing)
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -152,9 +154,11 @@ def load_splits(path: Path, dataset: str) -> dict[str, Any]:
             value = entry.get(key)
             if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
                 raise ConvertInputError(f"{path}: {dataset}.{key} must be a list of article titles")
-    elif entry.get("rule") != CLAPNQ_RULE:
-        raise ConvertInputError(f"{path}: clapnq.rule is {entry.get('rule')!r}; this converter implements "
-                                f"{CLAPNQ_RULE!r} (update assistant/convert.py with the new rule)")
+    else:
+        rule = CLAPNQ_RULE if dataset == "clapnq" else BOOLQ_RULE
+        if entry.get("rule") != rule:
+            raise ConvertInputError(f"{path}: {dataset}.rule is {entry.get('rule')!r}; this converter implements "
+                                    f"{rule!r} (update assistant/convert.py with the new rule)")
     return entry
 
 
@@ -367,6 +371,44 @@ def _clapnq_question(rec: dict[str, Any], qid: str, where: str, pool: _Pool) -> 
                     evidence=tuple(evidence), type="long-form")
 
 
+def convert_boolq(data: Path, splits: dict[str, Any], split: str) -> Converted:
+    """BoolQ JSON Lines (question, title, passage, answer true/false) → the records of `split`,
+    grouped by sha1(title) as the reader's training split was; answers "yes"/"no", type "yes-no"."""
+    out = Converted("boolq", split)
+    pool = _Pool("boolq")
+    digits = _BOOLQ_SPLIT_DIGITS[split]
+    for name in splits["files"]:
+        path = data / name
+        out.inputs.append(path)
+        for no, line in enumerate(_read_text(path).splitlines(), 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{no}"
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ConvertInputError(f"{where}: malformed JSON ({e.msg} at column {e.colno})") from None
+            if not isinstance(rec, dict):
+                raise ConvertInputError(f"{where}: expected a JSON object")
+            title = _str_field(rec, "title", where)
+            if hashlib.sha1(title.encode("utf-8")).hexdigest()[0] not in digits:
+                continue
+            question, body = _str_field(rec, "question", where), _str_field(rec, "passage", where)
+            if not isinstance(rec.get("answer"), bool):
+                raise ConvertInputError(f"{where}: 'answer' must be true or false")
+            if not body.strip() or not question.strip():
+                out.dropped.append(f"{where}: empty question or passage")
+                continue
+            passage = pool.add(body, title, f"{_slug(title)}-{hashlib.sha1(body.encode()).hexdigest()[:8]}")
+            qid = hashlib.sha1(f"{title}\n{question}".encode()).hexdigest()[:16]
+            # BoolQ's questions are lower case without a question mark, as typed into a search box
+            out.questions.append(Question(id=f"boolq-{qid}", question=question.strip() + "?", answerable=True,
+                                          answers=("yes",) if rec["answer"] else ("no",), source=passage.file,
+                                          type="yes-no"))
+    out.passages = list(pool.by_text.values())
+    return out
+
+
 def sample(questions: Sequence[Question], limit: int | None, seed: int) -> list[Question]:
     """`limit` questions drawn with `random.Random(seed)`, kept in their original order."""
     if limit is None or limit >= len(questions):
@@ -459,7 +501,8 @@ def convert(dataset: str, split: str, data: Path, splits_file: Path) -> Converte
     if dataset not in DATASETS or split not in SPLITS:
         raise ConvertInputError(f"unknown dataset/split {dataset}/{split}")
     rules = load_splits(splits_file, dataset)
-    conv = convert_squad2(data, rules, split) if dataset == "squad2" else convert_clapnq(data, rules, split)
+    converters = {"squad2": convert_squad2, "clapnq": convert_clapnq, "boolq": convert_boolq}
+    conv = converters[dataset](data, rules, split)
     if not conv.questions:
         raise ConvertInputError(f"{dataset} {split}: no questions in {', '.join(map(str, conv.inputs))}")
     return conv

@@ -272,3 +272,38 @@ def test_an_unrelated_out_folder_is_never_replaced(tmp_path, capsys):
     assert convert(data, splits, "squad2", "test", out) == 2
     assert "is not an earlier conversion" in capsys.readouterr().err
     assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+# -- BoolQ -------------------------------------------------------------------------------------------
+def _title_in(split: str, stem: str) -> str:
+    """A sample title whose sha1 falls in `split` ("calibration": c-d, "test": e-f, "train": 0-b)."""
+    digits = {"calibration": "cd", "test": "ef", "train": "0123456789ab"}[split]
+    return next(t for t in (f"{stem} {i}" for i in range(1000))
+                if hashlib.sha1(t.encode()).hexdigest()[0] in digits)
+
+
+def test_boolq_split_by_sha1_of_title(tmp_path, capsys):
+    from assistant.convert import BOOLQ_RULE
+
+    data = tmp_path / "data"
+    (data / "boolq").mkdir(parents=True)
+    test_title, train_title = _title_in("test", "Sample ferry"), _title_in("train", "Sample ferry")
+    text = "SAMPLE TEXT (written for tests). The sample ferry runs twice a day in summer."
+    records = [{"question": "does the sample ferry run in summer", "title": test_title, "answer": True, "passage": text},
+               {"question": "does the sample ferry run at night", "title": test_title, "answer": False, "passage": text},
+               {"question": "is the sample ferry red", "title": train_title, "answer": False, "passage": text}]
+    (data / "boolq" / "dev.jsonl.gz").write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in records).encode()))
+    splits = tmp_path / "splits.json"
+    splits.write_text(json.dumps({"boolq": {"files": ["boolq/dev.jsonl.gz"], "rule": BOOLQ_RULE}}))
+    out = tmp_path / "out"
+    assert convert(data, splits, "boolq", "test", out) == 0
+    qs = read_jsonl(out / "questions.jsonl")
+    assert [(q["question"], q["answers"], q["type"]) for q in qs] == [
+        ("does the sample ferry run in summer?", [["yes"]], "yes-no"),
+        ("does the sample ferry run at night?", [["no"]], "yes-no")]
+    assert len(list((out / "corpus").glob("*.txt"))) == 1  # one passage, written once
+    # a train title never appears; a bad answer is named with its line
+    records[1]["answer"] = "nope"
+    (data / "boolq" / "dev.jsonl.gz").write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in records).encode()))
+    assert convert(data, splits, "boolq", "test", tmp_path / "bad") == 2
+    assert "dev.jsonl.gz:2: 'answer' must be true or false" in capsys.readouterr().err
