@@ -422,6 +422,8 @@ def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage]
     if len(slots) != 1:
         return None
     value = slots[0]
+    if value.label in ("number", "quantity") and not _COUNTED.match(value.unit):
+        return None  # "season 5", "number 10": a number naming a thing, not a count of things
     answer_type = _SLOT_TYPES[value.label]
     if answer_type == "name" and _SLOT_PLACE.search(body[max(0, value.start - 8) : value.end]):
         answer_type = "place"  # "held in Turkey"
@@ -437,18 +439,29 @@ def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage]
         inside = extractor.spans([found.text])[0] or [found]
         named = answer_type not in ("number", "money", "percent") and bool(_entity_pattern(value.text).search(found.text))
         if keys & ({value_key(sp) for sp in inside} | {_as_country(sp) for sp in inside}) or named:
-            return _negated(body, best) or "Yes", best
+            polarity = _polarity(body, best)
+            return (polarity or "Yes", best) if polarity is not None else None
         rest = _stems(probe, tools)
         covered = len(rest & (best.tokens | best.prev_tokens))
-        if rest and covered >= NO_COVERAGE * len(rest):
+        # another value of the same kind ("Belarus" for "Poland"; not "the Americas" for "the US")
+        rival = any(_same_kind(sp.label, value.label) for sp in inside)
+        if rival and rest and covered >= NO_COVERAGE * len(rest):
             return "No", best
         return None
     if answer_type in ("number", "money", "percent"):
         return None
     said = [s for s in top if _entity_pattern(value.text).search(s.text)]
     if said and said[0] is top[0] and top[0].dense >= YES_SIMILARITY:
-        return _negated(body, top[0]) or "Yes", top[0]
+        polarity = _polarity(body, top[0])
+        return (polarity or "Yes", top[0]) if polarity is not None else None
     return None
+
+
+def _same_kind(a: str, b: str) -> bool:
+    """Two span labels that can compete for one slot (the tagger confuses persons and organisations)."""
+    group = {"person": "agent", "organization": "agent", "country": "country", "city": "city", "place": "place",
+             "number": "count", "quantity": "count", "money": "money", "percent": "percent"}
+    return group.get(a, a) == group.get(b, b)
 
 
 # A sentence that states it only as a condition, aim or possibility ("…to end the war if an
@@ -457,10 +470,21 @@ _HEDGE = re.compile(r"\b(?:if|unless|whether|could|would|might|may|aims?\s+to|ho
                     r"expected\s+to|seeks?\s+to|intends?\s+to)\b", re.IGNORECASE)
 
 
-def _negated(question: str, s: Candidate) -> str:
+# "…contains no salt water, but does contain both salt and water": a negation with a contrast
+# settles nothing
+_CONTRAST = re.compile(r"\b(?:but|however|although|though|despite|yet|while|whereas)\b", re.IGNORECASE)
+# the counted noun after a number ("500 prisoners", "2 million cars"): a plural
+_COUNTED = re.compile(r"^[a-z-]+s\b")
+_NUMBER_COUNTING = re.compile(r"\b(\d[\d,]*)\s+(?:million\s+|billion\s+|thousand\s+)?(?=[a-z-]+s\b)")
+
+
+def _polarity(question: str, s: Candidate) -> str | None:
     """"No" when the sentence negates what the question does not ("…said the talks were *not*
-    easy" for "Did he say they were easy?"), else ""."""
-    return "No" if bool(_NEGATION.search(s.text)) != bool(_NEGATION.search(question)) else ""
+    easy" for "Did he say they were easy?"), "" when both agree, None when the sentence both
+    negates and contrasts (mixed: it settles nothing)."""
+    if bool(_NEGATION.search(s.text)) == bool(_NEGATION.search(question)):
+        return ""
+    return None if _CONTRAST.search(s.text) else "No"
 
 
 def _as_country(span: Any) -> str:
@@ -491,11 +515,13 @@ _NEGATION = re.compile(r"\b(?:no|not|never|nor|without|neither|none|n't|cannot|f
 
 
 def _contrast_slot(question: str) -> list[str]:
-    """Values the question puts in an exclusive slot: a place after in/at/to, a count (not a year)."""
+    """Values the question puts in an exclusive slot: a place after in/at/to, a count of things (not a
+    year; "500 prisoners", not "season 5")."""
     body = _AUX_START.sub("", question)
     places = [re.sub(r"^the\s+", "", m.group("value")) for m in _SLOT_PLACE.finditer(body)]
     places = [p for p in places if not _DAY.fullmatch(p.split()[0])]
-    return places + [n for n in _NUMBER.findall(body) if not _YEAR.match(n)]
+    counts = [m.group(1) for m in _NUMBER_COUNTING.finditer(body) if not _YEAR.match(m.group(1))]
+    return places + counts
 
 
 def _without_periods(question: str, analysis: QuestionAnalysis) -> str:
@@ -534,7 +560,8 @@ def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate
         share = YES_COVERAGE_SIMILAR if s.dense >= YES_SIMILARITY else YES_COVERAGE
         needed = len(rest) if len(rest) <= 2 else int(np.ceil(share * len(rest)))
         if names_ok and len(said) >= needed and (not key or key in said):
-            verdict = _negated(body, s) or ("" if _HEDGE.search(s.text) else "Yes")
+            polarity = _polarity(body, s)
+            verdict = polarity or ("" if polarity is None or _HEDGE.search(s.text) else "Yes")
             if verdict:
                 return verdict, s
     for value in slot_values:
