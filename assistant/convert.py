@@ -48,7 +48,7 @@ import shutil
 import sys
 import tempfile
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -160,6 +160,35 @@ def load_splits(path: Path, dataset: str) -> dict[str, Any]:
             raise ConvertInputError(f"{path}: {dataset}.rule is {entry.get('rule')!r}; this converter implements "
                                     f"{rule!r} (update assistant/convert.py with the new rule)")
     return entry
+
+
+def _json_lines(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """("file:line", object) for each non-blank line of a JSON Lines file; a malformed line or one
+    that is not an object stops the conversion with its place named."""
+    for no, line in enumerate(_read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{no}"
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ConvertInputError(f"{where}: malformed JSON ({e.msg} at column {e.colno})") from None
+        if not isinstance(rec, dict):
+            raise ConvertInputError(f"{where}: expected a JSON object")
+        yield where, rec
+
+
+def _split_records(data: Path, files: Sequence[str], out: Converted, key: str,
+                   digits: str) -> Iterator[tuple[str, dict[str, Any], str]]:
+    """("file:line", object, its `key` field) for the records of `files` (under `data`, each noted in
+    `out.inputs`) whose sha1(key) starts with one of `digits`: the split rule of training/splits.json."""
+    for name in files:
+        path = data / name
+        out.inputs.append(path)
+        for where, rec in _json_lines(path):
+            value = _str_field(rec, key, where)
+            if hashlib.sha1(value.encode("utf-8")).hexdigest()[0] in digits:
+                yield where, rec, value
 
 
 def _slug(text: str, limit: int = 60) -> str:
@@ -312,27 +341,12 @@ def convert_clapnq(data: Path, splits: dict[str, Any], split: str) -> Converted:
     out = Converted("clapnq", split)
     pool = _Pool("clapnq")
     digits = _CLAPNQ_SPLIT_DIGITS[split]
-    for name in splits["files"]:
-        path = data / name
-        out.inputs.append(path)
-        for no, line in enumerate(_read_text(path).splitlines(), 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{no}"
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ConvertInputError(f"{where}: malformed JSON ({e.msg} at column {e.colno})") from None
-            if not isinstance(rec, dict):
-                raise ConvertInputError(f"{where}: expected a JSON object")
-            qid = _str_field(rec, "id", where)
-            if hashlib.sha1(qid.encode("utf-8")).hexdigest()[0] not in digits:
-                continue
-            q = _clapnq_question(rec, qid, where, pool)
-            if q is None:
-                out.dropped.append(f"{where}: empty passage")
-            else:
-                out.questions.append(q)
+    for where, rec, qid in _split_records(data, splits["files"], out, "id", digits):
+        q = _clapnq_question(rec, qid, where, pool)
+        if q is None:
+            out.dropped.append(f"{where}: empty passage")
+        else:
+            out.questions.append(q)
     out.passages = list(pool.by_text.values())
     return out
 
@@ -377,34 +391,19 @@ def convert_boolq(data: Path, splits: dict[str, Any], split: str) -> Converted:
     out = Converted("boolq", split)
     pool = _Pool("boolq")
     digits = _BOOLQ_SPLIT_DIGITS[split]
-    for name in splits["files"]:
-        path = data / name
-        out.inputs.append(path)
-        for no, line in enumerate(_read_text(path).splitlines(), 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{no}"
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ConvertInputError(f"{where}: malformed JSON ({e.msg} at column {e.colno})") from None
-            if not isinstance(rec, dict):
-                raise ConvertInputError(f"{where}: expected a JSON object")
-            title = _str_field(rec, "title", where)
-            if hashlib.sha1(title.encode("utf-8")).hexdigest()[0] not in digits:
-                continue
-            question, body = _str_field(rec, "question", where), _str_field(rec, "passage", where)
-            if not isinstance(rec.get("answer"), bool):
-                raise ConvertInputError(f"{where}: 'answer' must be true or false")
-            if not body.strip() or not question.strip():
-                out.dropped.append(f"{where}: empty question or passage")
-                continue
-            passage = pool.add(body, title, f"{_slug(title)}-{hashlib.sha1(body.encode()).hexdigest()[:8]}")
-            qid = hashlib.sha1(f"{title}\n{question}".encode()).hexdigest()[:16]
-            # BoolQ's questions are lower case without a question mark, as typed into a search box
-            out.questions.append(Question(id=f"boolq-{qid}", question=question.strip() + "?", answerable=True,
-                                          answers=("yes",) if rec["answer"] else ("no",), source=passage.file,
-                                          type="yes-no"))
+    for where, rec, title in _split_records(data, splits["files"], out, "title", digits):
+        question, body = _str_field(rec, "question", where), _str_field(rec, "passage", where)
+        if not isinstance(rec.get("answer"), bool):
+            raise ConvertInputError(f"{where}: 'answer' must be true or false")
+        if not body.strip() or not question.strip():
+            out.dropped.append(f"{where}: empty question or passage")
+            continue
+        passage = pool.add(body, title, f"{_slug(title)}-{hashlib.sha1(body.encode()).hexdigest()[:8]}")
+        qid = hashlib.sha1(f"{title}\n{question}".encode()).hexdigest()[:16]
+        # BoolQ's questions are lower case without a question mark, as typed into a search box
+        out.questions.append(Question(id=f"boolq-{qid}", question=question.strip() + "?", answerable=True,
+                                      answers=("yes",) if rec["answer"] else ("no",), source=passage.file,
+                                      type="yes-no"))
     out.passages = list(pool.by_text.values())
     return out
 
