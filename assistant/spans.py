@@ -798,10 +798,18 @@ _LOOSE = {"person": {"person", "organization"},
 CHECKED_TYPES = frozenset({"number", "money", "percent", "date"})
 
 
+# "What is the name of the journalist?", "what was the ship called?": a proper name is asked for,
+# whatever its kind; a sentence without any name does not give it.
+_NAME_OF_Q = re.compile(r"\b(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+|their\s+|his\s+|her\s+|its\s+)?"
+                        r"(?:full\s+|first\s+|last\s+)?names?\s+of\b|\bwhat\s+(?:is|was)\s+(?:\w+\s+){1,4}called\b",
+                        re.IGNORECASE)
+_NAME_LABELS = frozenset({"person", "organization", "country", "city", "place", "event", "other"})
+
+
 def asks_value(answer_type: str, question: str) -> bool:
     """Whether a question of `answer_type` asks for a value whose presence in a sentence can be
-    checked (`CHECKED_TYPES`: a count, an amount, a share, a date; or a weekday)."""
-    return answer_type in CHECKED_TYPES or bool(_WEEKDAY_Q.search(question))
+    checked (`CHECKED_TYPES`: a count, an amount, a share, a date; a weekday; a name asked as such)."""
+    return answer_type in CHECKED_TYPES or bool(_WEEKDAY_Q.search(question) or _NAME_OF_Q.search(question))
 
 
 def offers_value(answer_type: str, question: str, spans: Sequence[TypedSpan]) -> bool:
@@ -811,6 +819,8 @@ def offers_value(answer_type: str, question: str, spans: Sequence[TypedSpan]) ->
     True when the question asks for no typed value."""
     if _WEEKDAY_Q.search(question):
         return any(s.label in ("date", "time") and _WEEKDAY.search(s.text) for s in spans)
+    if _NAME_OF_Q.search(question):
+        return any(s.label in _NAME_LABELS and not _in_question(s, question) for s in spans)
     labels = _question_labels(answer_type, question)
     if not labels:
         return True

@@ -278,6 +278,10 @@ def test_offers_value_of_the_asked_type(extractor):
     assert not offers("date", "On which day of the week was the swap?", "The swap took place in May 2025.")
     assert offers("date", "On which day of the week was the swap?", "The swap took place on Friday.")
     assert offers("other", "Why did it happen?", "No reason was given.")
+    # a name asked as such: any proper name the question does not give
+    assert asks_value("other", "What is the name of the ship?")
+    assert not offers("other", "What is the name of the ship?", "The ship sank near the coast in 1912.")
+    assert offers("other", "What is the name of the ship?", "The Titanic sank in 1912.")
 
 
 def test_names_in_a_coordination_and_the_fullest_lead():
