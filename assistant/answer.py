@@ -21,7 +21,7 @@ from assistant.abstain import ABSTAIN_TEXT, FEATURES
 from assistant.candidates import Candidate, candidates, simple_tokens
 from assistant.combine import Combiner
 from assistant.compose import compose
-from assistant.constraints import OUTSIDE_PERIOD, agreement, names_month_of
+from assistant.constraints import OUTSIDE_PERIOD, Periods, names_month_of
 from assistant.cues import answer_type as cue_type
 from assistant.dates import DATE_SLACK_DAYS, DateWindow
 from assistant.select import OUT_OF_WINDOW, SentenceScorer, choose, multi_doc, topical_words
@@ -181,8 +181,11 @@ class ExtractiveAnswerer:
 def _constrain(question: str, ranked: list[Candidate]) -> None:
     """Years and months with years that the question names (`assistant.constraints`): a sentence
     about another period scores less or nothing."""
+    periods = Periods.of(question)  # parsed once a question; most name none
+    if not periods:
+        return
     for s in ranked:
-        s.period = agreement(question, s.text, s.passage.date).factor
+        s.period = periods.agreement(s.text, s.passage.date).factor
         s.score *= s.period
 
 

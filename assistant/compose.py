@@ -9,6 +9,7 @@ from __future__ import annotations
 from rapidfuzz import fuzz
 
 from assistant.candidates import Candidate
+from assistant.spans import names_in
 from assistant.types import Answer, Citation
 
 DUPLICATE_RATIO = 0.85
@@ -50,8 +51,6 @@ def compose(question: str, chosen: list[Candidate], pool: list[Candidate], qtype
 def _fullest(leads: list[str]) -> str:
     """The first lead, or a later one that names it and more: "US" from one sentence and "the United
     States and United Arab Emirates" from the next → the latter."""
-    from assistant.spans import names_in
-
     best = leads[0]
     for other in leads[1:]:
         mine, theirs = names_in(best), names_in(other)

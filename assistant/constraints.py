@@ -186,12 +186,31 @@ def _published_in(months: frozenset[tuple[int, int]], published: date | None) ->
     return False
 
 
+@dataclass(frozen=True)
+class Periods:
+    """The periods a question names: months with their years, and years."""
+
+    months: frozenset[tuple[int, int]]
+    years: frozenset[int]
+
+    @classmethod
+    def of(cls, question: str) -> Periods:
+        return cls(question_months(question), question_years(question))
+
+    def __bool__(self) -> bool:
+        return bool(self.months or self.years)
+
+    def agreement(self, sentence: str, article_date: str = "") -> Agreement:
+        """These periods against one sentence: the stricter of the month and the year agreement."""
+        by_month = month_agreement(self.months, sentence, article_date)
+        by_year = year_agreement(self.years, sentence, article_date)
+        return by_month if by_month.factor < by_year.factor else by_year
+
+
 def agreement(question: str, sentence: str, article_date: str = "") -> Agreement:
     """The question's constraints (months with years, then years) against one sentence: the
     stricter of the two."""
-    by_month = month_agreement(question_months(question), sentence, article_date)
-    by_year = year_agreement(question_years(question), sentence, article_date)
-    return by_month if by_month.factor < by_year.factor else by_year
+    return Periods.of(question).agreement(sentence, article_date)
 
 
 def _label(month: tuple[int, int]) -> str:

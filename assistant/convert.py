@@ -53,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.jsonlines import json_lines
 from assistant.scoring import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,14 +166,7 @@ def load_splits(path: Path, dataset: str) -> dict[str, Any]:
 def _json_lines(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     """("file:line", object) for each non-blank line of a JSON Lines file; a malformed line or one
     that is not an object stops the conversion with its place named."""
-    for no, line in enumerate(_read_text(path).splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{no}"
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ConvertInputError(f"{where}: malformed JSON ({e.msg} at column {e.colno})") from None
+    for where, _, rec in json_lines(_read_text(path), str(path), ConvertInputError):
         if not isinstance(rec, dict):
             raise ConvertInputError(f"{where}: expected a JSON object")
         yield where, rec

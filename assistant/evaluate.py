@@ -43,6 +43,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from assistant.jsonlines import json_lines
 from assistant.scoring import (
     METRIC_NAMES,
     EvalQuestion,
@@ -227,14 +228,7 @@ def load_questions(path: Path, documents: Sequence[Document] = ()) -> list[EvalQ
     if isinstance(whole, dict) and "examples" in whole:
         questions = _load_labelled_rag(whole, path, documents)
     else:
-        for no, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{no}"
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise EvalInputError(f"{where}: malformed JSON ({e.msg} at column {e.colno})") from None
+        for where, no, rec in json_lines(text, str(path), EvalInputError):
             questions.append(_question_from_record(rec, where, no))
     if not questions:
         raise EvalInputError(f"{path}: the question set is empty")

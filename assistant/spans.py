@@ -575,20 +575,24 @@ def _stemmer() -> Any:
     return st
 
 
-def _content_stems(text: str) -> set[str]:
+def stop_words() -> frozenset[str]:
+    """spaCy's English stop words (imported the way `import_spacy` does, without torch)."""
     import_spacy()
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    return {_stem(w) for w in _WORD.findall(text) if w.lower() not in STOP_WORDS and w.lower() not in _WH}
+    return frozenset(STOP_WORDS)
+
+
+def _content_stems(text: str) -> set[str]:
+    stop = stop_words()
+    return {_stem(w) for w in _WORD.findall(text) if w.lower() not in stop and w.lower() not in _WH}
 
 
 def _until_stop_word(words: str) -> str:
-    import_spacy()
-    from spacy.lang.en.stop_words import STOP_WORDS
-
+    stop = stop_words()
     out = []
     for w in words.split():
-        if w.lower() in STOP_WORDS:
+        if w.lower() in stop:
             break
         out.append(w)
     return " ".join(out)

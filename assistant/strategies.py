@@ -40,7 +40,7 @@ from assistant.compose import cite, similar
 from assistant.dates import DATE_SLACK_DAYS, EVENT_AFTER, DateWindow
 from assistant.question import Attribute, QuestionAnalysis, Side
 from assistant.select import topical_words
-from assistant.spans import TypedSpan, coordinated
+from assistant.spans import TypedSpan, canonical, coordinated, short_answer, stop_words, value_key, values
 from assistant.types import Answer, Citation, Passage
 
 # Yes/no: the reader's judgement must reach this probability and beat "not said".
@@ -410,8 +410,6 @@ def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage]
     the February exchange?", typed: a name) and the articles' answer is compared: "Yes" when the
     value is the short answer (or, without a clear one, the sentence most like the question names
     it), "No" when a sentence about the rest of the question gives another value. None: undecided."""
-    from assistant.spans import short_answer, value_key
-
     extractor = tools.answerer.spans
     if extractor is None:
         return None
@@ -489,8 +487,6 @@ def _polarity(question: str, s: Candidate) -> str | None:
 
 def _as_country(span: Any) -> str:
     """The key a name has read as a country ("UAE" tagged as an organisation is the United Arab Emirates)."""
-    from assistant.spans import TypedSpan, value_key
-
     return value_key(TypedSpan(span.text, 0, len(span.text), "country"))
 
 
@@ -547,9 +543,8 @@ def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate
         rest_words = rest_words.replace(v, " ")
     rest = _stems(rest_words, tools)
     # the question's most specific word ("end" in "Did the talks end the war?") is what it asks about
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    content_stems = [t for t in rest if t not in STOP_WORDS]
+    stop = stop_words()
+    content_stems = [t for t in rest if t not in stop]
     key = max(content_stems, key=tools.idf) if content_stems else ""
     for s in top:
         # the names may stand anywhere in the passage (the article is about them); the sentence
@@ -631,12 +626,9 @@ def _typed_values(answer_type: str, question: str, sentences: list[Candidate],
     for person/organization/name questions."""
     extractor = tools.answerer.spans
     if extractor is not None:
-        from assistant.spans import value_key, values
-
         return [[(v.text, v.start, v.end, value_key(v)) for v in values(answer_type, question, s.text, spans)]
                 for s, spans in zip(sentences, extractor.spans([s.text for s in sentences]), strict=True)]
     from assistant import places as gazetteer
-    from assistant.spans import canonical
 
     qlow = question.lower()
     out: list[list[tuple[str, int, int, str]]] = []
@@ -904,8 +896,6 @@ def _attribute_value(sub: str, answer_type: str, pool: list[Passage], tools: Too
     ranked = sorted(ranked, key=lambda s: -s.score)[:COMPARE_TOP]
     extractor = tools.answerer.spans
     if extractor is not None:
-        from assistant.spans import short_answer, values
-
         for s, spans in zip(ranked, extractor.spans([s.text for s in ranked]), strict=True):
             if answer_type in ("number", "date"):
                 span = short_answer(answer_type, sub, s.text, spans, article_date=s.passage.date or None)
