@@ -155,7 +155,7 @@ class ExtractiveAnswerer:
                 break
             for s, spans in zip(todo, self.spans.spans([s.text for s in todo]), strict=True):
                 checked.add(id(s))
-                s.offers = offers_value(qtype, question, spans)
+                s.offers = offers_value(qtype, question, spans, s.text)
                 if not s.offers:
                     s.score *= NO_VALUE
             ranked.sort(key=lambda s: -s.score)

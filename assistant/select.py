@@ -44,6 +44,7 @@ KEY_WORD_SHARE = 0.8
 
 _TIME_WORDS = re.compile(
     r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"(?:Jan|Feb|Apr|Aug|Sept?|Oct|Nov|Dec)\b\.?|(?:19|20)\d\d|"
     r"(?:last|this|past|previous)\s+(?:year|month|week))\b"
 )
 _MULTI_DOC = re.compile(r"\b(every|all the|articles|compare|differ|different|various)\b", re.IGNORECASE)
@@ -188,7 +189,9 @@ def choose(ranked: list[Candidate], question: str) -> list[Candidate]:
 
 
 def topical_words(question: str) -> str:
-    """The question without its time expressions (they select articles by date, not sentences)."""
+    """The question without its time expressions: months, years, "last week" (they select articles by
+    date and are checked against a sentence's own dates by `assistant.constraints`, not matched as
+    words: "2026" in "the February 2026 swap" is in no sentence that answers it)."""
     return _TIME_WORDS.sub(" ", question)
 
 

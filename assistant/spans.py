@@ -460,7 +460,7 @@ PEOPLE_MATCH = 0.5
 UNIT_MISMATCH = -0.3
 BY_AGENT = 0.3
 # "where" is answered by a place named as a location ("in Istanbul"), not by "between Kenya and Ethiopia"
-_WHERE_BEFORE = re.compile(r"\b(?:in|at|near|inside|outside|across|to|into|from)\s+(?:the\s+)?$")
+_WHERE_BEFORE = re.compile(r"\b(?:in|at|near|inside|outside|across|to|into|from|(?:border|frontier)\s+with)\s+(?:the\s+)?$")
 _WHERE_Q = re.compile(r"\bwhere\b|\b(?:in|at) (?:which|what)\b", re.IGNORECASE)
 PUBLICATION_DATE = -2.0
 # Nouns that count people: "how many people" is answered by "390 individuals" or "157 soldiers".
@@ -735,9 +735,9 @@ def short_answer(answer_type: str, question: str, sentence: str, spans: Sequence
         # SQuAD with the gold span as hint, falling back to closeness added only wrong answers)
         cands = [s for s in cands if s.start < hint[1] and hint[0] < s.end]
     if answer_type in ("place", "city") or _WHERE_Q.search(question):
-        located = [s for s in cands if _WHERE_BEFORE.search(sentence[max(0, s.start - 12) : s.start])]
-        if located:
-            cands = located
+        located = [s for s in cands if _located(sentence, s)]
+        if located or _WHERE_Q.search(question):
+            cands = located  # "where…?": a place the sentence puts something in, not its subject
     if not cands:
         return None
     qstems = _content_stems(question)
@@ -812,11 +812,23 @@ _NAME_LABELS = frozenset({"person", "organization", "country", "city", "place", 
 
 def asks_value(answer_type: str, question: str) -> bool:
     """Whether a question of `answer_type` asks for a value whose presence in a sentence can be
-    checked (`CHECKED_TYPES`: a count, an amount, a share, a date; a weekday; a name asked as such)."""
-    return answer_type in CHECKED_TYPES or bool(_WEEKDAY_Q.search(question) or _NAME_OF_Q.search(question))
+    checked (`CHECKED_TYPES`: a count, an amount, a share, a date; a weekday; a name asked as such;
+    a place asked with "where")."""
+    return answer_type in CHECKED_TYPES or bool(
+        _WEEKDAY_Q.search(question) or _NAME_OF_Q.search(question) or _WHERE_Q.search(question))
 
 
-def offers_value(answer_type: str, question: str, spans: Sequence[TypedSpan]) -> bool:
+def _located(sentence: str, span: TypedSpan) -> bool:
+    """The span follows a preposition of place ("in Istanbul", "at the border with Belarus") and is
+    not the first part of a compound ("in Ukraine-Russia relations")."""
+    return bool(_WHERE_BEFORE.search(sentence[max(0, span.start - 20) : span.start])) \
+        and not re.match(r"[-–]\w", sentence[span.end : span.end + 2])
+
+
+_PLACE_LABELS = frozenset({"place", "city", "country", "organization", "other"})
+
+
+def offers_value(answer_type: str, question: str, spans: Sequence[TypedSpan], sentence: str | None = None) -> bool:
     """Whether a sentence with these `spans` offers a value of the kind the question asks for that the
     question does not name itself: "How many…?" needs a count, "Who…?" a name, "When…?" a date (not
     a duration), "which day of the week" a weekday. Loose about the exact label (see `_LOOSE`).
@@ -825,6 +837,9 @@ def offers_value(answer_type: str, question: str, spans: Sequence[TypedSpan]) ->
         return any(s.label in ("date", "time") and _WEEKDAY.search(s.text) for s in spans)
     if _NAME_OF_Q.search(question):
         return any(s.label in _NAME_LABELS and not _in_question(s, question) for s in spans)
+    if _WHERE_Q.search(question) and sentence is not None:
+        return any(s.label in _PLACE_LABELS and _located(sentence, s) and not _in_question(s, question)
+                   for s in spans)
     labels = _question_labels(answer_type, question)
     if not labels:
         return True

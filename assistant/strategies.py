@@ -377,7 +377,7 @@ def yes_no(analysis: QuestionAnalysis, question: str, passages: list[Passage], t
     # The value the question puts in its slot ("Did *Italy* mediate…") against the value the
     # articles give for it; then the grammar of the sentence (it names and says it, or gives another
     # value for the slot); otherwise the learned judgement, when the reader is loaded.
-    verdict = _slot_verdict(analysis, question, pool, top, tools) or _rule_verdict(analysis, question, top, tools)
+    verdict = _slot_verdict(analysis, question, pool, top, tools) or _rule_verdict(analysis, question, top, tools, pool)
     if verdict is None and tools.answerer.reader is not None:
         verdict = _judge(analysis, question, top, tools)
     if verdict is not None:
@@ -401,6 +401,8 @@ _SLOT_TYPES = {"person": "person", "organization": "name", "country": "name", "n
 YES_SIMILARITY = 0.5
 # Share of the question's other content stems a sentence must cover to say "No" with another value.
 NO_COVERAGE = 0.5
+# The probe's leading sentences searched for a value of the slot's type.
+SLOT_POOL = 3
 
 
 def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage], top: list[Candidate],
@@ -429,9 +431,15 @@ def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage]
     ranked = tools.answerer.rank(probe, pool, None, tools.idf, tools.tokens, analysis.window, answer_type)
     if not ranked or not ranked[0].offers:
         return None
-    best = ranked[0]
-    found = short_answer(answer_type, probe, best.text, extractor.spans([best.text])[0],
-                         article_date=best.passage.date or None)
+    # the probe asks for a value of the slot's type: the first of its leaders that gives one answers it
+    # ("the exchange mediated by" ranks an echo of "the exchange" above "thanked the UAE for arranging")
+    best, found = ranked[0], None
+    for s in ranked[:SLOT_POOL]:
+        found = short_answer(answer_type, probe, s.text, extractor.spans([s.text])[0],
+                             article_date=s.passage.date or None)
+        if found is not None:
+            best = s
+            break
     keys = {value_key(value), _as_country(value)}
     if found is not None:
         inside = extractor.spans([found.text])[0] or [found]
@@ -442,12 +450,13 @@ def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage]
         rest = _stems(probe, tools)
         covered = len(rest & (best.tokens | best.prev_tokens))
         # another value of the same kind ("Belarus" for "Poland"; not "the Americas" for "the US")
-        rival = any(_same_kind(sp.label, value.label) for sp in inside)
+        rival = any(_same_kind(_kind(sp), _kind(value)) for sp in inside)
         if rival and rest and covered >= NO_COVERAGE * len(rest):
             return "No", best
         return None
     if answer_type in ("number", "money", "percent"):
         return None
+    best = ranked[0]
     said = [s for s in top if _entity_pattern(value.text).search(s.text)]
     if said and said[0] is top[0] and top[0].dense >= YES_SIMILARITY:
         polarity = _polarity(body, top[0])
@@ -471,9 +480,10 @@ _HEDGE = re.compile(r"\b(?:if|unless|whether|could|would|might|may|aims?\s+to|ho
 # "…contains no salt water, but does contain both salt and water": a negation with a contrast
 # settles nothing
 _CONTRAST = re.compile(r"\b(?:but|however|although|though|despite|yet|while|whereas)\b", re.IGNORECASE)
-# the counted noun after a number ("500 prisoners", "2 million cars"): a plural
-_COUNTED = re.compile(r"^[a-z-]+s\b")
-_NUMBER_COUNTING = re.compile(r"\b(\d[\d,]*)\s+(?:million\s+|billion\s+|thousand\s+)?(?=[a-z-]+s\b)")
+# the counted noun after a number ("500 prisoners", "2 million cars", "500 people"): a plural
+_PLURAL = r"(?:[a-z-]+s|people|children|men|women|personnel|staff|police|troops|cattle)\b"
+_COUNTED = re.compile(rf"^{_PLURAL}")
+_NUMBER_COUNTING = re.compile(rf"\b(\d[\d,]*)\s+(?:million\s+|billion\s+|thousand\s+)?(?={_PLURAL})")
 
 
 def _polarity(question: str, s: Candidate) -> str | None:
@@ -483,6 +493,16 @@ def _polarity(question: str, s: Candidate) -> str | None:
     if bool(_NEGATION.search(s.text)) == bool(_NEGATION.search(question)):
         return ""
     return None if _CONTRAST.search(s.text) else "No"
+
+
+def _kind(span: Any) -> str:
+    """A span's label, "country" for a name the gazetteer knows as one (the tagger reads "UAE" as an
+    organisation)."""
+    from assistant import places as gazetteer
+
+    if span.label in ("organization", "place", "person") and gazetteer.is_country(span.text.removeprefix("the ")):
+        return "country"
+    return str(span.label)
 
 
 def _as_country(span: Any) -> str:
@@ -507,7 +527,9 @@ def _judge(analysis: QuestionAnalysis, question: str, top: list[Candidate],
 
 
 _YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
-_NEGATION = re.compile(r"\b(?:no|not|never|nor|without|neither|none|n't|cannot|failed\s+to|refused\s+to)\b", re.IGNORECASE)
+# negation, including verbs that refuse what they name ("has rejected a pull-back")
+_NEGATION = re.compile(r"\b(?:no|not|never|nor|without|neither|none|n't|cannot|failed\s+to|refus(?:e|es|ed|ing)|"
+                       r"reject(?:s|ed|ing)?|den(?:y|ies|ied)|ruled\s+out)\b", re.IGNORECASE)
 
 
 def _contrast_slot(question: str) -> list[str]:
@@ -527,7 +549,7 @@ def _without_periods(question: str, analysis: QuestionAnalysis) -> str:
 
 
 def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate],
-                  tools: Tools) -> tuple[str, Candidate] | None:
+                  tools: Tools, pool: Sequence[Passage] = ()) -> tuple[str, Candidate] | None:
     """Without the reader: "Yes" when a sentence (with the one before) names every name and number
     of the question and covers most of its other content words; "No" when a sentence about the same
     thing gives another value for the question's place or count."""
@@ -546,10 +568,13 @@ def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate
     stop = stop_words()
     content_stems = [t for t in rest if t not in stop]
     key = max(content_stems, key=tools.idf) if content_stems else ""
+    # the names may stand anywhere in the article's retrieved passages (the article is about them);
+    # the sentence (with the one before it) must say the rest
+    articles: dict[str, str] = {}
+    for p in [*pool, *(s.passage for s in top)]:
+        articles[p.doc_id] = articles.get(p.doc_id, "") + "\n" + p.text
     for s in top:
-        # the names may stand anywhere in the passage (the article is about them); the sentence
-        # (with the one before it) must say the rest
-        names_ok = all(_entity_pattern(v).search(s.passage.text) for v in specific)
+        names_ok = all(_entity_pattern(v).search(articles[s.passage.doc_id]) for v in specific)
         said = rest & (_stems(s.text, tools) | s.prev_tokens)
         # a sentence clearly on the question's subject (embedding similarity) may say it in fewer of its words
         share = YES_COVERAGE_SIMILAR if s.dense >= YES_SIMILARITY else YES_COVERAGE
