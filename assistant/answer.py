@@ -25,7 +25,7 @@ from assistant.constraints import OUTSIDE_PERIOD, Periods, names_month_of
 from assistant.cues import answer_type as cue_type
 from assistant.dates import DATE_SLACK_DAYS, DateWindow
 from assistant.select import OUT_OF_WINDOW, SentenceScorer, choose, multi_doc, topical_words
-from assistant.spans import TypedSpan, asks_value, offers_value, short_answer
+from assistant.spans import TypedSpan, asks_value, offers_value, short_answer, value_required
 from assistant.types import Answer, Passage
 from index.embeddings import Embedder
 
@@ -143,11 +143,13 @@ class ExtractiveAnswerer:
 
     def demand_value(self, question: str, qtype: str, ranked: list[Candidate]) -> None:
         """A question asking for a checkable value (a count, an amount, a share, a date, a weekday:
-        `assistant.spans.asks_value`): the leading sentences that offer none score NO_VALUE times less (re-sorts `ranked`), until the VALUE_POOL
+        `assistant.spans.asks_value`): the leading sentences that offer none score NO_VALUE times less
+        (re-sorts `ranked`; `Candidate.offers` False only when the value is required), until the VALUE_POOL
         leaders have all been checked (at most MAX_VALUE_CHECKS sentences are tagged). Without the
         span extractor, nothing changes (the regex cues of the first stage play this part)."""
         if self.spans is None or not ranked or not asks_value(qtype, question):
             return
+        required = value_required(qtype, question)
         checked: set[int] = set()
         while len(checked) < MAX_VALUE_CHECKS:
             todo = [s for s in ranked[:VALUE_POOL] if id(s) not in checked][: MAX_VALUE_CHECKS - len(checked)]
@@ -155,9 +157,10 @@ class ExtractiveAnswerer:
                 break
             for s, spans in zip(todo, self.spans.spans([s.text for s in todo]), strict=True):
                 checked.add(id(s))
-                s.offers = offers_value(qtype, question, spans, s.text)
-                if not s.offers:
+                offered = offers_value(qtype, question, spans, s.text)
+                if not offered:
                     s.score *= NO_VALUE
+                s.offers = offered or not required
             ranked.sort(key=lambda s: -s.score)
 
     @property

@@ -110,12 +110,15 @@ class Conversation:
         windows = own.windows or ((topic.window,) if topic.window is not None else ())
         entities = own.entities or (topic.answered + topic.entities if not own.self_contained else topic.entities)
         effective = with_context(own, windows=windows, entities=entities)
-        extra = [e for e in entities if e not in own.entities]
-        extra += [t for t in topic.terms if t.lower() not in own.normalized.lower() and t not in extra]
+        asked = own.normalized
+        if not own.self_contained and not own.entities and entities:
+            asked = _named(asked, entities[0])
+        extra = [e for e in entities if e not in own.entities and e not in asked]
+        extra += [t for t in topic.terms if t.lower() not in asked.lower() and t not in extra]
         if windows and not own.windows:
             extra.append(windows[0].query_phrase)
-        query = " ".join([own.normalized, *extra]).strip()
-        return TurnPlan(question, own.normalized, query, effective, inherited=True,
+        query = " ".join([asked, *extra]).strip()
+        return TurnPlan(question, asked, query, effective, inherited=True,
                         dependent=not own.self_contained, alone=alone if own.self_contained else None,
                         inherited_window=bool(windows) and not own.windows)
 
@@ -195,6 +198,29 @@ class Conversation:
             cites.append(c.model_copy(update={"n": mapping[c.n], "duplicate_of": dup}))
         text = _MARKER.sub(lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", answer.answer)
         return answer.model_copy(update={"answer": text, "citations": cites})
+
+
+# "her" is left alone: object or possessive, the grammar does not say which
+_PERSONAL = re.compile(r"\b(?:(?P<subject>he|she)|(?P<object>him)|(?P<possessive>his)|(?P<either>her|hers))\b",
+                       re.IGNORECASE)
+
+
+def _named(question: str, entity: str) -> str:
+    """"What did he say on social media?" with the topic's person "Rustem Umerov" → "What did Rustem
+    Umerov say on social media?": the answerer reads the name, not a pronoun that a sentence about
+    someone else also has. Only for a person's name (two or more capitalised words, not a place) and
+    one personal pronoun; otherwise `question` unchanged."""
+    from assistant import places
+
+    words = entity.split()
+    if len(words) < 2 or not all(w[:1].isupper() for w in words) or places.is_place(entity):
+        return question
+    found = list(_PERSONAL.finditer(question))
+    if len(found) != 1 or found[0].group("either"):
+        return question
+    m = found[0]
+    name = f"{entity}'s" if m.group("possessive") else entity
+    return question[: m.start()] + name + question[m.end() :]
 
 
 def _is_fragment(text: str) -> bool:

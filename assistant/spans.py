@@ -460,8 +460,17 @@ PEOPLE_MATCH = 0.5
 UNIT_MISMATCH = -0.3
 BY_AGENT = 0.3
 # "where" is answered by a place named as a location ("in Istanbul"), not by "between Kenya and Ethiopia"
-_WHERE_BEFORE = re.compile(r"\b(?:in|at|near|inside|outside|across|to|into|from|(?:border|frontier)\s+with)\s+(?:the\s+)?$")
+# before a place: a preposition of place, or the examples of a place noun ("areas like Kyiv")
+# before a place: a preposition of place, a place noun's "of" ("the coast of Denmark"), or the examples
+# of a place noun ("areas like Kyiv")
+_WHERE_BEFORE = re.compile(r"\b(?:in|at|near|inside|outside|across|to|into|from|(?:border|frontier)\s+with|"
+                           r"(?:coast|shores?|outskirts|region|province|state|city|town|capital|centre|center|north|"
+                           r"south|east|west|heart|border|banks?)\s+of|"
+                           r"(?:areas?|regions?|cities|towns|places|countries|provinces)\s+(?:like|including|such\s+as))"
+                           r"\s+(?:the\s+)?$")
 _WHERE_Q = re.compile(r"\bwhere\b|\b(?:in|at) (?:which|what)\b", re.IGNORECASE)
+# "Where…?" itself (not "In what year…?"): a place is asked for
+_WHERE_ASKED = re.compile(r"\bwhere\b", re.IGNORECASE)
 PUBLICATION_DATE = -2.0
 # Nouns that count people: "how many people" is answered by "390 individuals" or "157 soldiers".
 _PEOPLE = frozenset({"people", "person", "persons", "individuals", "prisoners", "soldiers", "civilians",
@@ -735,8 +744,9 @@ def short_answer(answer_type: str, question: str, sentence: str, spans: Sequence
         # SQuAD with the gold span as hint, falling back to closeness added only wrong answers)
         cands = [s for s in cands if s.start < hint[1] and hint[0] < s.end]
     if answer_type in ("place", "city") or _WHERE_Q.search(question):
-        located = [s for s in cands if _located(sentence, s)]
-        if located or _WHERE_Q.search(question):
+        # a coordination is located by its first member ("in Kyiv, Chernihiv and Donetsk")
+        located = [s for chain in coordinated(sentence, cands) if _located(sentence, chain[0]) for s in chain]
+        if located or _WHERE_ASKED.search(question):
             cands = located  # "where…?": a place the sentence puts something in, not its subject
     if not cands:
         return None
@@ -814,8 +824,14 @@ def asks_value(answer_type: str, question: str) -> bool:
     """Whether a question of `answer_type` asks for a value whose presence in a sentence can be
     checked (`CHECKED_TYPES`: a count, an amount, a share, a date; a weekday; a name asked as such;
     a place asked with "where")."""
-    return answer_type in CHECKED_TYPES or bool(
-        _WEEKDAY_Q.search(question) or _NAME_OF_Q.search(question) or _WHERE_Q.search(question))
+    return value_required(answer_type, question) or bool(_WHERE_ASKED.search(question))
+
+
+def value_required(answer_type: str, question: str) -> bool:
+    """Whether a sentence without the value `asks_value` looks for cannot answer at all. Not so for a
+    place asked with "where": a located place is preferred, but "captured in areas like Kyiv" answers
+    without a preposition of place."""
+    return answer_type in CHECKED_TYPES or bool(_WEEKDAY_Q.search(question) or _NAME_OF_Q.search(question))
 
 
 def _located(sentence: str, span: TypedSpan) -> bool:
@@ -837,9 +853,9 @@ def offers_value(answer_type: str, question: str, spans: Sequence[TypedSpan], se
         return any(s.label in ("date", "time") and _WEEKDAY.search(s.text) for s in spans)
     if _NAME_OF_Q.search(question):
         return any(s.label in _NAME_LABELS and not _in_question(s, question) for s in spans)
-    if _WHERE_Q.search(question) and sentence is not None:
-        return any(s.label in _PLACE_LABELS and _located(sentence, s) and not _in_question(s, question)
-                   for s in spans)
+    if _WHERE_ASKED.search(question) and sentence is not None:
+        return any(chain[0].label in _PLACE_LABELS and _located(sentence, chain[0]) and not _in_question(chain[0], question)
+                   for chain in coordinated(sentence, spans))
     labels = _question_labels(answer_type, question)
     if not labels:
         return True

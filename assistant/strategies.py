@@ -254,6 +254,20 @@ _ROLE_STOP = {"the", "a", "an", "and", "or", "of", "including", "said", "says", 
               "meanwhile", "however", "also", "then", "he", "she", "they", "it", "his", "her", "their",
               "which", "who", "whom", "these", "those", "this", "was", "is", "were", "are", "has", "have", "had"}
 _VERBISH = re.compile(r"(?:ed|ing)$")
+# Nouns that head a title or role: a capitalised run ending in one ("Russian Foreign Minister") is a
+# role, not a name; a role set off by a comma before a name must end in one or be possessive
+# ("Ukraine's lead negotiator, Rustem Umerov"; not "…interest in mediating talks, Lavrov cast doubt").
+_TITLE_NOUNS = {"minister", "president", "secretary", "envoy", "ambassador", "chancellor", "spokesman",
+                "spokeswoman", "spokesperson", "commissioner", "general", "governor", "mayor", "chief", "director",
+                "chairman", "chairwoman", "chair", "ceo", "senator", "negotiator", "mediator", "aide", "adviser",
+                "advisor", "official", "leader", "head", "premier", "king", "queen", "prince", "judge",
+                "prosecutor", "lawyer", "journalist", "reporter", "editor", "analyst", "professor", "founder",
+                "commander", "officer", "son-in-law", "daughter-in-law", "deputy", "representative", "coach",
+                "captain", "manager", "executive", "economist", "scientist", "spokesperson", "emissary"}
+
+
+def _title_noun(word: str) -> bool:
+    return word.strip().lower().strip(".,") in _TITLE_NOUNS
 
 
 def _role_before(sentence: str, start: int) -> str:
@@ -274,11 +288,12 @@ def _role_before(sentence: str, start: int) -> str:
         role = []
     if not role:
         return ""
-    if comma and not re.search(r"['’]s$", role[0]) and len(role) < 2:
+    possessive = any(re.search(r"['’]s$", w) for w in role)
+    if comma and not possessive and not _title_noun(role[-1]):
         return ""
     text = " ".join(role)
-    if all(w[0].isupper() for w in role) and not re.search(r"['’]s\b", text):
-        return ""  # a name run ("President Volodymyr"), not a role
+    if all(w[0].isupper() for w in role) and not possessive and not _title_noun(role[-1]):
+        return ""  # a name run ("Volodymyr"), not a role
     return text
 
 
@@ -296,8 +311,8 @@ def _role_after(sentence: str, end: int) -> str:
 
 
 def _merge_roles(found: list[tuple[str, Candidate]]) -> list[tuple[str, Candidate]]:
-    """One entry per role: "special envoy" and "U.S. special envoy" are one (the longer kept), the
-    roles said most often first, then in rank order."""
+    """One entry per role: "special envoy" and "U.S. special envoy" are one (the longer kept, quoted
+    from a sentence that says it), the roles said most often first, then in rank order."""
     merged: list[tuple[str, list[Candidate]]] = []
     for role, s in sorted(found, key=lambda f: -len(f[0])):
         low = role.lower()
@@ -308,7 +323,8 @@ def _merge_roles(found: list[tuple[str, Candidate]]) -> list[tuple[str, Candidat
         else:
             merged.append((role, [s]))
     merged.sort(key=lambda m: (-len({(c.passage.doc_id, c.start) for c in m[1]}), min(c.rank for c in m[1])))
-    return [(role, min(sents, key=lambda c: (c.rank, c.start))) for role, sents in merged]
+    # quote a sentence that says the role kept, in full
+    return [(role, min(sents, key=lambda c: (role not in c.text, c.rank, c.start))) for role, sents in merged]
 
 
 def definition(analysis: QuestionAnalysis, question: str, passages: list[Passage], tools: Tools) -> Answer | None:
@@ -326,7 +342,9 @@ def definition(analysis: QuestionAnalysis, question: str, passages: list[Passage
         for m in pat.finditer(s.text):
             # the full name when the articles give it ("Steve Witkoff" for "witkoff")
             start, end = m.start(), m.end()
-            full = re.match(r"(?:[A-Z][\w’'-]+\s+)+$", s.text[max(0, start - 40) : start])
+            full = re.search(r"(?<![\w’'-])[A-Z][\w’'-]+\s+$", s.text[max(0, start - 40) : start])
+            if full and _title_noun(full.group(0)):
+                full = None  # "President Trump": a title, not a first name
             if full:
                 start -= len(full.group(0))
             for role in (_role_before(s.text, start), _role_after(s.text, end)):

@@ -70,7 +70,20 @@ def test_pronouns_inherit_entity_window_and_terms():
     assert plan.analysis.window is not None and plan.analysis.window.label == "August 2025"  # the cited month
     conv2 = Conversation()
     _turn(conv2, "Who is Ukraine's lead negotiator?", date="2026-02-05", short="Rustem Umerov")
-    assert "Rustem Umerov" in conv2.plan("What did he say about the next steps?", RESOLVE).query
+    plan2 = conv2.plan("What did he say about the next steps?", RESOLVE)
+    assert "Rustem Umerov" in plan2.query
+    # the answerer reads the name, not a "he" that a sentence about someone else also has
+    assert plan2.question == "What did Rustem Umerov say about the next steps?"
+
+
+def test_a_pronoun_is_replaced_only_by_a_persons_name():
+    from assistant.conversation import _named
+
+    assert _named("What did he say?", "Steve Witkoff") == "What did Steve Witkoff say?"
+    assert _named("What is his role?", "Steve Witkoff") == "What is Steve Witkoff's role?"
+    assert _named("What did he say?", "Abu Dhabi") == "What did he say?"  # a place, not a person
+    assert _named("What did he say?", "Witkoff") == "What did he say?"  # one word: could be anything
+    assert _named("Did he tell her?", "Steve Witkoff") == "Did he tell her?"  # two people: unclear
 
 
 def test_an_ellipsis_reasks_the_topic_question_with_the_new_period():

@@ -284,6 +284,33 @@ def test_offers_value_of_the_asked_type(extractor):
     assert offers("other", "What is the name of the ship?", "The Titanic sank in 1912.")
 
 
+def test_where_asks_for_a_located_place(extractor):
+    from assistant.spans import asks_value, offers_value, short_answer, value_required
+
+    def located(question, sentence):
+        return offers_value("place", question, extractor.spans([sentence])[0], sentence)
+
+    def short(question, sentence):
+        found = short_answer("place", question, sentence, extractor.spans([sentence])[0])
+        return found.text if found is not None else None
+
+    q = "Where did the swap take place?"
+    assert asks_value("place", q) and not value_required("place", q)  # preferred, not required
+    assert not asks_value("other", "In what way did the swap change things?")  # not "where"
+    # the subject of the sentence is not where it happened
+    assert not located(q, "Norway and Sweden carried out the swap on Friday.")
+    assert short(q, "Norway and Sweden carried out the swap on Friday.") is None
+    assert located(q, "Both sides handed prisoners over at the border with Finland.")
+    assert short(q, "Both sides handed prisoners over at the border with Finland.") == "Finland"
+    assert short(q, "The ship stayed on the coast of Denmark.") == "Denmark"
+    # a compound is not a place ("in Norway-Sweden relations"); examples of a place noun are
+    assert not located(q, "It marks progress in Norway-Sweden relations.")
+    assert short("Where were they captured?", "They were captured in areas like Lille, Nantes, and Rennes.") \
+        == "Lille, Nantes, and Rennes"
+    assert short("Where were they held?", "They were held in regions such as Bavaria, Saxony and Thuringia.") \
+        == "Bavaria, Saxony and Thuringia"
+
+
 def test_names_in_a_coordination_and_the_fullest_lead():
     from assistant.compose import _fullest
     from assistant.spans import canonical, names_in
