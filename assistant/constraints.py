@@ -141,7 +141,7 @@ def month_agreement(months: frozenset[tuple[int, int]], sentence: str, article_d
     """How well `sentence` fits the months (with years) the question names; none asked → agrees.
     The sentence's own months decide when it names any (another month conflicts, unless the article
     is of the month asked: then it is a reference date, CONTEXT_DATE); a sentence about another year
-    conflicts;
+    conflicts, likewise unless the article is of the month asked;
     otherwise (the year asked without a month, or no date) the article's publication date: in the month (or up to MONTH_SLACK_DAYS after) agrees, before it
     conflicts, later is ARTICLE_MONTH_MISMATCH."""
     if not months:
@@ -156,7 +156,10 @@ def month_agreement(months: frozenset[tuple[int, int]], sentence: str, article_d
         return Agreement(CONFLICT, f"the sentence is about {labels}")
     years = sentence_years(sentence, article_date)
     if years and not years & {y for y, _ in months}:
-        return Agreement(CONFLICT, f"the sentence is about {', '.join(map(str, sorted(years)))}")
+        named = ", ".join(map(str, sorted(years)))
+        if _published_in(months, _date_of(article_date)):  # "held captive since 2022" in an article of the month
+            return Agreement(CONTEXT_DATE, f"the sentence also names {named}")
+        return Agreement(CONFLICT, f"the sentence is about {named}")
     # no month said (the year asked, or no date at all): the publication date tells the month
     published = _date_of(article_date)
     if published is None:

@@ -263,7 +263,7 @@ _TITLE_NOUNS = {"minister", "president", "secretary", "envoy", "ambassador", "ch
                 "advisor", "official", "leader", "head", "premier", "king", "queen", "prince", "judge",
                 "prosecutor", "lawyer", "journalist", "reporter", "editor", "analyst", "professor", "founder",
                 "commander", "officer", "son-in-law", "daughter-in-law", "deputy", "representative", "coach",
-                "captain", "manager", "executive", "economist", "scientist", "spokesperson", "emissary"}
+                "captain", "manager", "executive", "economist", "scientist", "emissary"}
 
 
 def _title_noun(word: str) -> bool:
@@ -489,10 +489,11 @@ def _same_kind(a: str, b: str) -> bool:
     return group.get(a, a) == group.get(b, b)
 
 
-# A sentence that states it only as a condition, aim or possibility ("…to end the war if an
-# agreement is reached") does not support a "Yes".
+# A sentence that states it only as a condition, aim, effort or possibility ("…to end the war if an
+# agreement is reached", "efforts to end the war") does not support a "Yes".
 _HEDGE = re.compile(r"\b(?:if|unless|whether|could|would|might|may|aims?\s+to|hopes?\s+to|plans?\s+to|"
-                    r"expected\s+to|seeks?\s+to|intends?\s+to)\b", re.IGNORECASE)
+                    r"expected\s+to|seeks?\s+to|intends?\s+to|efforts?\s+to|attempts?\s+to|bid\s+to|"
+                    r"tries\s+to|trying\s+to)\b", re.IGNORECASE)
 
 
 # "…contains no salt water, but does contain both salt and water": a negation with a contrast

@@ -76,3 +76,8 @@ def test_a_reference_date_in_an_article_of_the_period_asked():
     assert agreement(q, s, "2025-05-24").factor == CONTEXT_DATE
     assert agreement(q, s, "2026-02-05").factor == CONFLICT
     assert agreement("Who won the 2019 final?", "It was their first title since 2004.", "2019-05-30").factor == CONTEXT_DATE
+    # a bare year in an article of the month asked is a reference date too ("held since 2022")
+    q2 = "Since when had the soldiers returned in August 2025 been held?"
+    s2 = "Most of them had been held since 2022, when the war began."
+    assert agreement(q2, s2, "2025-08-24").factor == CONTEXT_DATE
+    assert agreement(q2, s2, "2026-02-05").factor == CONFLICT

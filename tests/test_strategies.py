@@ -255,11 +255,11 @@ def test_the_readers_judgement_leads_only_with_support(samples_assistant, monkey
     # a count of people ("600 people", not only plurals in -s), unknown to the articles
     ("Did the May 2025 exchange involve 600 people?", "No", "390"),
     # a passive slot: the probe's first leading sentence that names a mediator answers it
-    ("Was the August 2025 swap mediated by the United States?", "No", "UAE"),
+    ("Was the August 2025 exchange mediated by the United States?", "No", "UAE"),
     # the name may stand in an earlier passage of the article ("Abu Dhabi" two sentences before)
     ("Did the trilateral talks in Abu Dhabi go on for two days?", "Yes", "two days"),
     # a refusal verb negates
-    ("Has Kyiv accepted a pull-back of its forces?", "No", "rejected"),
+    ("Did Kyiv agree to a pull-back of its forces?", "No", "rejected"),
 ])
 def test_seeds_yes_no_by_the_value_in_the_slot(seeds_product, q, word, quoted):
     answer = seeds_product.ask(q)
