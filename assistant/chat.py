@@ -20,7 +20,7 @@ from assistant.answer import ExtractiveAnswerer
 from assistant.conversation import Conversation, TurnPlan, known_to_corpus
 from assistant.dates import DATE_SLACK_DAYS, DateWindow, resolve_windows
 from assistant.retrieve import Retriever
-from assistant.spelling import correct
+from assistant.spelling import correct, expand_acronyms
 from assistant.strategies import Tools, answer_for, passages_for
 from assistant.types import Answer, Filters, Passage
 from index.embeddings import Embedder
@@ -106,6 +106,12 @@ class Assistant:
         # The answerer reads a few more passages than are shown, so a supporting sentence just below
         # the cut still counts; `Answer.passages` holds the top k.
         pool = self.retriever.retrieve(query, filters=filters, k=max(k, self.answer_pool))
+        expanded = expand_acronyms(plan.question, [p.text for p in pool], self.retriever.lexicon.tokens,
+                                   self.in_corpus())
+        if expanded != plan.question:  # "POWs" → "prisoners of war", as the passages spell it
+            plan = conv.plan(expanded, self.windows)
+            query = plan.query
+            pool = self.retriever.retrieve(query, filters=filters, k=max(k, self.answer_pool))
         passages = pool[:k]
         answer: Answer | None = None
         if mode == "llm" and self.llm is not None:

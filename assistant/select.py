@@ -160,7 +160,9 @@ class SentenceScorer:
 
 def choose(ranked: list[Candidate], question: str) -> list[Candidate]:
     """The best sentence, plus up to two more that add a value of the asked type (or, for a question
-    across articles, one per article)."""
+    across articles, one per article). For a descriptive question (no typed value asked) the claim is
+    quoted whole: the sentence before a best one that starts with a pronoun ("It also wants…"), and a
+    sentence right after it that continues the same subject's claim."""
     qtype = answer_type(question)
     best = ranked[0]
     chosen = [best]
@@ -185,7 +187,31 @@ def choose(ranked: list[Candidate], question: str) -> list[Candidate]:
             chosen.append(s)
             if not multi:
                 break
+    if qtype == "other":  # a description, not a typed value: quote the claim whole
+        before, after = _neighbour(best, ranked, -1), _neighbour(best, ranked, 1)
+        if before is not None and _PRONOUN_SUBJECT.match(best.text) and all(before is not c for c in chosen):
+            chosen.insert(0, before)  # "It also wants…" needs the sentence naming "it"
+        if after is not None and _CONTINUES.match(after.text) and len(chosen) < limit \
+                and all(after is not c for c in chosen):
+            chosen.append(after)
     return chosen
+
+
+# A sentence whose subject is a pronoun, and one that goes on with the same subject's claim
+# ("It also wants…", "He further said…").
+_PRONOUN_SUBJECT = re.compile(r"^(?:It|He|She|They)\b")
+_CONTINUES = re.compile(r"^(?:It|He|She|They)\s+(?:also|further|additionally)\b")
+
+
+def _neighbour(best: Candidate, ranked: list[Candidate], step: int) -> Candidate | None:
+    """The candidate right before (`step` −1) or after (+1) `best` in its article, if retrieved."""
+    for s in ranked:
+        if s.passage.doc_id != best.passage.doc_id:
+            continue
+        gap = s.start - best.end if step > 0 else best.start - s.end
+        if 0 <= gap <= 2:
+            return s
+    return None
 
 
 def topical_words(question: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from assistant.spelling import correct
 
 
@@ -36,3 +38,28 @@ def test_the_retriever_finds_the_nearest_collection_token(sample_assistant):
     r = sample_assistant.retriever
     assert r.nearest_token(r.lexicon.tokens("bridge")[0] + "x") == r.lexicon.tokens("bridge")[0]
     assert r.nearest_token("zzzzzzzz") is None
+
+
+def test_an_unknown_acronym_is_spelled_out_from_the_passages():
+    from assistant.spelling import expand_acronyms
+
+    known = {"prison", "war", "free", "bus", "video", "unit", "arab", "emir"}
+    def tokens(text):
+        return [w.lower()[:5] for w in text.split()]
+    def in_corpus(t):
+        return t in known
+    texts = ["A video showed freed prisoners of war boarding a bus.", "It was seen in many forms."]
+    assert expand_acronyms("Where did the POWs board a bus?", texts, tokens, in_corpus) == \
+        "Where did the prisoners of war board a bus?"
+    # no run of words with those initials (and none of stop words: "in many forms" is not IMF)
+    assert expand_acronyms("What did the IMF say?", texts, tokens, in_corpus) == "What did the IMF say?"
+    # an acronym the collection knows stays
+    assert expand_acronyms("Did the UNIT help?", texts, tokens, lambda t: True) == "Did the UNIT help?"
+
+
+@pytest.mark.integration
+def test_seeds_an_acronym_is_read_as_the_articles_spell_it(seeds_product):
+    # no article says "POWs"; they say "prisoners of war"
+    answer = seeds_product.ask("How many POWs did Russia release in August 2025?")
+    assert not answer.abstained
+    assert "146" in (answer.short_answer or "")

@@ -327,3 +327,15 @@ def test_seeds_yes_no_negation_and_hedges(seeds_product):
     hedged = seeds_product.ask("Did the talks in Abu Dhabi end the war?")
     assert hedged.short_answer != "Yes"
     _check(seeds_product, hedged)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("q", ["What does Russia want?", "What does Russia demand before any deal?"])
+def test_seeds_a_claim_is_quoted_whole(seeds_product, q):
+    # "Russia is demanding … It also wants …": the pronoun's sentence comes with the one naming it,
+    # and the continuation with the claim it continues
+    answer = seeds_product.ask(q)
+    quotes = [c.quote for c in answer.citations]
+    assert any(quote.startswith("Russia is demanding") for quote in quotes)
+    assert any(quote.startswith("It also wants") for quote in quotes)
+    _check(seeds_product, answer)
