@@ -496,6 +496,22 @@ _HEDGE = re.compile(r"\b(?:if|unless|whether|could|would|might|may|aims?\s+to|ho
                     r"tries\s+to|trying\s+to)\b", re.IGNORECASE)
 
 
+HEDGE_REACH = 6  # words between a hedge and the word it hedges
+
+
+def _hedged(sentence: str, key: str, tools: Tools) -> bool:
+    """The sentence says the question's key word (stem `key`; any word when "") only under a hedge
+    that stands at most HEDGE_REACH words before it ("advancing efforts to *end* the war"); a hedge
+    elsewhere in the sentence ("two days of talks…, efforts to end the war") does not touch it."""
+    if not key:
+        return bool(_HEDGE.search(sentence))
+    for m in _HEDGE.finditer(sentence):
+        following = re.findall(r"[\w'’-]+", sentence[m.end() :])[:HEDGE_REACH]
+        if any(key in _stems(w, tools) for w in following):
+            return True
+    return False
+
+
 # "…contains no salt water, but does contain both salt and water": a negation with a contrast
 # settles nothing
 _CONTRAST = re.compile(r"\b(?:but|however|although|though|despite|yet|while|whereas)\b", re.IGNORECASE)
@@ -600,7 +616,7 @@ def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate
         needed = len(rest) if len(rest) <= 2 else int(np.ceil(share * len(rest)))
         if names_ok and len(said) >= needed and (not key or key in said):
             polarity = _polarity(body, s)
-            verdict = polarity or ("" if polarity is None or _HEDGE.search(s.text) else "Yes")
+            verdict = polarity or ("" if polarity is None or _hedged(s.text, key, tools) else "Yes")
             if verdict:
                 return verdict, s
     for value in slot_values:
