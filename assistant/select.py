@@ -36,7 +36,7 @@ NEIGHBOUR_SHARE = 0.3
 TYPE_MISMATCH = 0.8
 OUT_OF_WINDOW = 0.85
 MAX_SCORED = 32
-CLAUSE_LEADERS = 6  # sentences whose clauses are embedded too
+CLAUSE_LEADERS = 4  # sentences whose clauses are embedded too
 SECOND_SENTENCE_RATIO = 0.92
 NAME_SECOND_RATIO = 0.85
 # Question words weighing at least this share of the heaviest one are "key words".

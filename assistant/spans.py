@@ -459,10 +459,9 @@ UNIT_MATCH = 1.0
 PEOPLE_MATCH = 0.5
 UNIT_MISMATCH = -0.3
 BY_AGENT = 0.3
-# "where" is answered by a place named as a location ("in Istanbul"), not by "between Kenya and Ethiopia"
-# before a place: a preposition of place, or the examples of a place noun ("areas like Kyiv")
-# before a place: a preposition of place, a place noun's "of" ("the coast of Denmark"), or the examples
-# of a place noun ("areas like Kyiv")
+# "where" is answered by a place named as a location ("in Istanbul"), not by "between Kenya and Ethiopia":
+# before it, a preposition of place, a place noun's "of" ("the coast of Denmark"), or the examples of a
+# place noun ("areas like Kyiv")
 _WHERE_BEFORE = re.compile(r"\b(?:in|at|near|inside|outside|across|to|into|from|(?:border|frontier)\s+with|"
                            r"(?:coast|shores?|outskirts|region|province|state|city|town|capital|centre|center|north|"
                            r"south|east|west|heart|border|banks?)\s+of|"

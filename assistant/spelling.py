@@ -39,7 +39,7 @@ def correct(question: str, tokenize: Callable[[str], list[str]], in_corpus: Call
     return _LOWER_WORD.sub(fix, question)
 
 
-_ACRONYM = re.compile(r"(?<![\w'’-])(?P<letters>[A-Z]{2,6})(?P<plural>s?)(?![\w'’-])")
+_ACRONYM = re.compile(r"(?<![\w'’-])(?P<letters>[A-Z]{2,6})s?(?![\w'’-])")  # "POW", "POWs"
 _WORDS = re.compile(r"[A-Za-z][\w'’-]*")
 # an expansion starts and ends with a content word ("prisoners of war", not "in many forms")
 _SMALL = {"the", "and", "for", "but", "not", "you", "was", "are", "has", "had", "his", "her", "its", "who",

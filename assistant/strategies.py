@@ -474,7 +474,6 @@ def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage]
         return None
     if answer_type in ("number", "money", "percent"):
         return None
-    best = ranked[0]
     said = [s for s in top if _entity_pattern(value.text).search(s.text)]
     if said and said[0] is top[0] and top[0].dense >= YES_SIMILARITY:
         polarity = _polarity(body, top[0])
