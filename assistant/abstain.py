@@ -65,13 +65,17 @@ def unknown_terms(question: str, in_corpus: Callable[[str], bool],
 
 def demonym_of_known_place(word: str, in_corpus: Callable[[str], bool],
                             tokenize: Callable[[str], list[str]]) -> bool:
-    """"Italian" when the articles say "Italy", "Russian" for "Russia", "Chinese" for "China"."""
+    """"Italian" when the articles say "Italy", "Russian" for "Russia", "Chinese" for "China",
+    "American" for "the United States" (a country's other name, `spans.canonical`)."""
+    from assistant.spans import canonical
+
     m = re.fullmatch(r"([A-Z][a-z]+?)(ian|ean|an|ese|ish|i|n)", word)
     if not m:
         return False
     stem = m.group(1)
-    return any(all(in_corpus(t) for t in tokenize(stem + end)) and tokenize(stem + end)
-               for end in ("", "y", "e", "a", "ia"))
+    names = [stem + end for end in ("", "y", "e", "a", "ia")]
+    names += [canonical(n) for n in names if canonical(n) != n.lower()]
+    return any(all(in_corpus(t) for t in tokenize(n)) and tokenize(n) for n in names)
 
 
 def missing_share(question: str, in_corpus: Callable[[str], bool], tokenize: Callable[[str], list[str]]) -> float:

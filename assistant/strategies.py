@@ -650,15 +650,13 @@ def listing(analysis: QuestionAnalysis, question: str, passages: list[Passage], 
     topic = {t for t in _key_stems(question, tools)
              if sum(t in s.tokens for s in ranked) >= TOPIC_SHARE * len(ranked)}
     key_stems = _key_stems(question, tools) - topic
-    found: dict[str, tuple[str, Candidate]] = {}
-    for s, spans in zip(chosen, _typed_values(analysis.answer_type, question, chosen, tools), strict=True):
-        # the values of one coordination ("Kyiv, Chernihiv, and Donetsk") stand or fall together
-        keys = {(start, end): key for _, start, end, key in spans}
-        for chain in coordinated(s.text, [TypedSpan(text, start, end, "other") for text, start, end, _ in spans]):
-            if key_stems and not any(_same_clause(s.text, v.start, v.end, key_stems, tools) for v in chain):
-                continue
-            for v in chain:
-                found.setdefault(keys[(v.start, v.end)], (v.text, s))
+    typed = _typed_values(analysis.answer_type, question, chosen, tools)
+    # the question's most specific word ("mediators" rather than "swap") decides, when the articles
+    # name values beside it; otherwise any of its key words
+    key = {max(key_stems, key=tools.idf)} if key_stems else set()
+    found = _listed(chosen, typed, key, tools) if key else {}
+    if not found:
+        found = _listed(chosen, typed, key_stems, tools)
     if not found:
         return None
     citer = _Citer(ranked)
@@ -675,6 +673,22 @@ def listing(analysis: QuestionAnalysis, question: str, passages: list[Passage], 
                   short_answer="; ".join(t for t, _ in found.values()), citations=_used(citer, body),
                   mode="extractive")
 
+
+
+def _listed(sentences: list[Candidate], typed: list[list[tuple[str, int, int, str]]], key_stems: set[str],
+            tools: Tools) -> dict[str, tuple[str, Candidate]]:
+    """The distinct values (key → text and sentence) that stand in a clause with one of `key_stems`
+    (all of them when there are none); the values of one coordination ("Kyiv, Chernihiv, and
+    Donetsk") stand or fall together."""
+    found: dict[str, tuple[str, Candidate]] = {}
+    for s, spans in zip(sentences, typed, strict=True):
+        keys = {(start, end): key for _, start, end, key in spans}
+        for chain in coordinated(s.text, [TypedSpan(text, start, end, "other") for text, start, end, _ in spans]):
+            if key_stems and not any(_same_clause(s.text, v.start, v.end, key_stems, tools) for v in chain):
+                continue
+            for v in chain:
+                found.setdefault(keys[(v.start, v.end)], (v.text, s))
+    return found
 
 
 def _typed_values(answer_type: str, question: str, sentences: list[Candidate],
@@ -712,23 +726,44 @@ def _typed_values(answer_type: str, question: str, sentences: list[Candidate],
     return out
 
 
+# Nouns that name the kind of value a list asks for ("Which *countries*…"), not what the values do
+# ("List the *mediators*…" names the relation and stays a key word).
+_TYPE_NOUNS = {"countries", "country", "cities", "city", "towns", "places", "regions", "areas", "people", "persons",
+               "officials", "leaders", "names", "organisations", "organizations", "companies", "groups", "nations",
+               "states", "individuals", "members", "teams", "things", "years", "dates", "days", "months", "numbers",
+               "figures", "ones", "men", "women", "players", "firms", "parties", "agencies"}
+
+
 def _key_stems(question: str, tools: Tools) -> set[str]:
     """The question's verbs and nouns that say what the values do ("mediated"), without the wh-words,
     the type noun ("countries") and the topic words every sentence shares."""
-    words = re.sub(r"^\s*(?:which|what|who|name|list)\s+(?:(?:all\s+)?the\s+)?(?:\w+\s+)?", "", topical_words(question),
+    words = re.sub(r"^\s*(?:which|what|who|name|list)\s+(?:(?:all\s+)?the\s+)?", "", topical_words(question),
                    flags=re.I)
+    first = words.split()[:2]  # "Which Russian officials…": an adjective may come first
+    for w in first:
+        if w.lower() in _TYPE_NOUNS:
+            words = words.replace(w, " ", 1)
+            break
     return _stems(words, tools)
+
+
+_EXAMPLES = re.compile(r"^\s*(?:including|such\s+as|like|among\s+them|notably)\b", re.IGNORECASE)
 
 
 def _same_clause(sentence: str, start: int, end: int, key_stems: set[str], tools: Tools) -> bool:
     """The value stands within a few words of one of the question's words, in the same clause
-    ("the United States and United Arab Emirates acted as mediators"; "US-mediated")."""
+    ("the United States and United Arab Emirates acted as mediators"; "US-mediated"). A clause of
+    examples ("US officials, including Steve Witkoff and Jared Kushner, have been spearheading…")
+    belongs to the noun before it and the verb after it."""
     a = max(sentence.rfind(",", 0, start), sentence.rfind(";", 0, start), sentence.rfind("—", 0, start)) + 1
     cut = [i for i in (sentence.find(",", end), sentence.find(";", end), sentence.find("—", end)) if i >= 0]
     b = min(cut) if cut else len(sentence)
     before = re.findall(r"[\w.'’-]+", sentence[a:start])[-LIST_NEAR:]
     after = re.findall(r"[\w.'’-]+", sentence[end:b])[:LIST_NEAR]
     inside = re.findall(r"[\w.'’-]+", sentence[start:end + 12])[:2]  # "US-mediated"
+    if _EXAMPLES.match(sentence[a:start]):
+        before += re.findall(r"[\w.'’-]+", sentence[:max(0, a - 1)])[-LIST_NEAR:]
+        after += re.findall(r"[\w.'’-]+", sentence[b + 1 :])[:LIST_NEAR]
     return any(_stems(w.replace("-", " "), tools) & key_stems for w in before + after + inside)
 
 

@@ -339,3 +339,34 @@ def test_seeds_a_claim_is_quoted_whole(seeds_product, q):
     assert any(quote.startswith("Russia is demanding") for quote in quotes)
     assert any(quote.startswith("It also wants") for quote in quotes)
     _check(seeds_product, answer)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("q, expected", [
+    # examples after "including" belong to the noun before them; "Trump's son-in-law" names Kushner
+    ("Which US officials are involved in the peace talks?", ["Steve Witkoff", "Jared Kushner"]),
+    ("Who are the American officials leading the talks?", ["Steve Witkoff", "Jared Kushner"]),
+    # the relation noun ("mediators") is the key word, not the event ("swap") every sentence shares
+    ("List the mediators of the February 2026 swap", ["United States", "United Arab Emirates"]),
+])
+def test_seeds_list_values_beside_the_relation(seeds_product, q, expected):
+    answer = seeds_product.ask(q)
+    assert answer.short_answer is not None
+    listed = answer.short_answer.split("; ")
+    assert listed == expected
+    _check(seeds_product, answer)
+
+
+def test_key_words_of_a_list_question_keep_the_relation_noun():
+    from assistant.strategies import _key_stems
+
+    class _T:
+        @staticmethod
+        def tokens(text):
+            return [w.lower()[:6] for w in re.findall(r"\w+", text)]
+
+    countries = _key_stems("Which countries mediated the swap?", _T())
+    assert "mediat" in countries and "countr" not in countries  # the type noun is no key word
+    assert "mediat" in _key_stems("List the mediators of the swap", _T())  # the relation noun is
+    officials = _key_stems("Which Russian officials spoke?", _T())
+    assert "spoke" in officials and "offici" not in officials
