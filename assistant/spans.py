@@ -257,6 +257,7 @@ def _typed(doc: Any, text: str) -> list[TypedSpan]:
             if span:
                 out.append(span)
     out.extend(_missed_places(doc, covered))
+    out.extend(_missed_speakers(doc, covered))
     # Digits the recognizer missed ("the 157 freed"): a number, or money after a currency sign.
     for tok in doc:
         if covered[tok.i] or not tok.like_num or not any(c.isdigit() for c in tok.text):
@@ -286,6 +287,36 @@ def _missed_places(doc: Any, covered: list[bool]) -> list[TypedSpan]:
         if j - i <= 3 and places.is_place(name):
             start = doc[i].idx
             out.append(TypedSpan(name, start, start + len(name), "country" if places.is_country(name) else "city"))
+        i = j
+    return out
+
+
+_SPEECH_VERBS = frozenset({"said", "says", "told", "stated", "announced", "claimed", "warned", "added", "wrote",
+                           "posted", "conceded", "argued", "insisted", "noted", "alleged", "explained", "declared",
+                           "tweeted"})
+
+
+def _missed_speakers(doc: Any, covered: list[bool]) -> list[TypedSpan]:
+    """Speakers the small recognizer missed ("…,” Zelenskyy said" gives nothing): an untagged run of
+    up to three capitalised words right before a speech verb, or right after "said", that is not a
+    pronoun or other stop word ("He said")."""
+    stop = stop_words()
+    out: list[TypedSpan] = []
+    i, n = 0, len(doc)
+    while i < n:
+        if covered[i] or not doc[i].text[:1].isupper() or not doc[i].is_alpha or doc[i].lower_ in stop:
+            i += 1
+            continue
+        j = i
+        while j < n and j - i < 3 and not covered[j] and doc[j].text[:1].isupper() and doc[j].is_alpha:
+            j += 1
+        before = doc[i - 1].lower_ if i > 0 else ""
+        after = doc[j].lower_ if j < n else ""
+        if after in _SPEECH_VERBS or before in ("said", "says"):
+            start, end = doc[i].idx, doc[j - 1].idx + len(doc[j - 1].text)
+            out.append(TypedSpan(doc.text[start:end], start, end, "person"))
+            for k in range(i, j):
+                covered[k] = True
         i = j
     return out
 
@@ -459,6 +490,9 @@ UNIT_MATCH = 1.0
 PEOPLE_MATCH = 0.5
 UNIT_MISMATCH = -0.3
 BY_AGENT = 0.3
+# "Who said…?": the one a speech verb attributes the words to outweighs any closeness to them (words
+# next to a span add at most 0.5 each, so a span quoted around the question's words would win)
+SPEAKER = 1.0
 # "where" is answered by a place named as a location ("in Istanbul"), not by "between Kenya and Ethiopia":
 # before it, a preposition of place, a place noun's "of" ("the coast of Denmark"), or the examples of a
 # place noun ("areas like Kyiv")
@@ -682,18 +716,28 @@ def _unit_score(span: TypedSpan, counted: set[str]) -> float:
 
 
 def _score(span: TypedSpan, slot: TypedSpan, sentence: str, qstems: set[str], counted: set[str],
-           pub: date | None) -> float:
+           pub: date | None, speaker: bool = False) -> float:
     """`slot` is the span itself or the coordination it stands in ("the US and the UAE"): its
-    members fill one place in the sentence, so closeness and agency are measured on the whole."""
+    members fill one place in the sentence, so closeness and agency are measured on the whole.
+    `speaker`: the question asks who said something, and the one a speech verb attributes it to
+    ("…,” Zelenskyy said", "said Witkoff", "according to Lavrov") answers."""
     score = _closeness(sentence, slot, qstems - counted) + _unit_score(span, counted)
     if span.label in ("person", "organization", "country") and re.search(
             r"\bby(?:\s+the)?\s*$", sentence[: slot.start]):
         score += BY_AGENT
+    if speaker and span.label in ("person", "organization") and (
+            _SPEECH_AFTER.match(sentence[slot.end :]) or _SPEECH_BEFORE.search(sentence[: slot.start])):
+        score += SPEAKER
     if pub and span.label == "date" and any(c.isdigit() for c in span.text) \
             and _explicit_date(span.text, pub.year) == pub:
         score += PUBLICATION_DATE
     return score
 
+
+_SPEECH = "(?:" + "|".join(sorted(_SPEECH_VERBS)) + ")"
+_WHO_SAID = re.compile(rf"\bwho\s+(?:has\s+|had\s+)?{_SPEECH}\b", re.IGNORECASE)
+_SPEECH_AFTER = re.compile(rf"^(?:['’]s\s+\w+\s+)?(?:,\s*)?\s*(?:\w+\s+)?{_SPEECH}\b")  # "Zelenskyy said", "Lavrov, …"
+_SPEECH_BEFORE = re.compile(rf"\b(?:{_SPEECH}|according\s+to)\s*$")  # "said Witkoff", "according to Lavrov"
 
 _JOIN = re.compile(r"\s*(?:,\s*)?(?:(?:and|&)\s+)?(?:the\s+)?")
 
@@ -753,12 +797,13 @@ def short_answer(answer_type: str, question: str, sentence: str, spans: Sequence
     m = _COUNT_Q.search(question)
     counted = _content_stems(_until_stop_word(m.group(1))) if m else set()
     pub = _as_date(article_date)
+    speaker = bool(_WHO_SAID.search(question))
     chains = coordinated(sentence, cands)
     slot = {id(s): _over(sentence, chain) for chain in chains for s in chain}
     key = {id(s): k for s, k in zip(cands, _value_keys(cands), strict=True)}
     best: dict[str, tuple[float, TypedSpan]] = {}
     for s in cands:
-        sc, k = _score(s, slot[id(s)], sentence, qstems, counted, pub), key[id(s)]
+        sc, k = _score(s, slot[id(s)], sentence, qstems, counted, pub, speaker), key[id(s)]
         if k not in best or sc > best[k][0]:
             best[k] = (sc, s)
     ranked = sorted(best.values(), key=lambda x: (-x[0], x[1].start))

@@ -492,7 +492,8 @@ def _same_kind(a: str, b: str) -> bool:
 # agreement is reached", "efforts to end the war") does not support a "Yes".
 _HEDGE = re.compile(r"\b(?:if|unless|whether|could|would|might|may|aims?\s+to|hopes?\s+to|plans?\s+to|"
                     r"expected\s+to|seeks?\s+to|intends?\s+to|efforts?\s+to|attempts?\s+to|bid\s+to|"
-                    r"tries\s+to|trying\s+to)\b", re.IGNORECASE)
+                    r"tries\s+to|trying\s+to|eventual(?:ly)?|potential(?:ly)?|possible|possibly|proposed|"
+                    r"future)\b", re.IGNORECASE)
 
 
 HEDGE_REACH = 6  # words between a hedge and the word it hedges
@@ -600,7 +601,9 @@ def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate
     rest = _stems(rest_words, tools)
     # the question's most specific word ("end" in "Did the talks end the war?") is what it asks about
     stop = stop_words()
-    content_stems = [t for t in rest if t not in stop]
+    # stop words are words, not stems: "anyone" is one, its stem "anyon" is not
+    content_stems = sorted({t for w in re.findall(r"[\w'’-]+", rest_words) if w.lower() not in stop
+                            for t in tools.tokens(w)} & rest)
     key = max(content_stems, key=tools.idf) if content_stems else ""
     # the names may stand anywhere in the article's retrieved passages (the article is about them);
     # the sentence (with the one before it) must say the rest
@@ -615,7 +618,8 @@ def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate
         needed = len(rest) if len(rest) <= 2 else int(np.ceil(share * len(rest)))
         if names_ok and len(said) >= needed and (not key or key in said):
             polarity = _polarity(body, s)
-            verdict = polarity or ("" if polarity is None or _hedged(s.text, key, tools) else "Yes")
+            hedged = _hedged(f"{s.prev_text} {s.text}", key, tools)  # the key word may be said in the sentence before
+            verdict = polarity or ("" if polarity is None or hedged else "Yes")
             if verdict:
                 return verdict, s
     for value in slot_values:

@@ -319,3 +319,17 @@ def test_names_in_a_coordination_and_the_fullest_lead():
     assert names_in("the United States and the UAE") == {"united states", "united arab emirates"}
     assert _fullest(["US", "the United States and United Arab Emirates"]) == "the United States and United Arab Emirates"
     assert _fullest(["Istanbul", "Abu Dhabi and Doha"]) == "Istanbul"  # not a superset: the first stays
+
+
+def test_who_said_is_answered_by_the_speaker(extractor):
+    from assistant.spans import short_answer
+
+    quote = "“It was certainly not easy, but Norway stayed constructive,” Halvorsen said of the talks."
+    found = extractor.spans([quote])[0]
+    assert ("Halvorsen", "person") in [(s.text, s.label) for s in found]  # missed by the tagger, added
+    answer = short_answer("name", "Who said the talks were not easy?", quote, found)
+    assert answer is not None and answer.text == "Halvorsen"
+    after = "“We will continue,” said Anna Berg, the mayor."
+    assert ("Anna Berg", "person") in [(s.text, s.label) for s in extractor.spans([after])[0]]
+    # a pronoun is no speaker
+    assert not [s for s in extractor.spans(["He said the road would reopen."])[0] if s.label == "person"]

@@ -260,6 +260,8 @@ def test_the_readers_judgement_leads_only_with_support(samples_assistant, monkey
     ("Did the trilateral talks in Abu Dhabi go on for two days?", "Yes", "two days"),
     # a refusal verb negates
     ("Did Kyiv agree to a pull-back of its forces?", "No", "rejected"),
+    # "anyone" is a stop word, not the question's key word
+    ("Was anyone sentenced to life?", "Yes", "life imprisonment"),
 ])
 def test_seeds_yes_no_by_the_value_in_the_slot(seeds_product, q, word, quoted):
     answer = seeds_product.ask(q)
@@ -327,6 +329,8 @@ def test_seeds_yes_no_negation_and_hedges(seeds_product):
     hedged = seeds_product.ask("Did the talks in Abu Dhabi end the war?")
     assert hedged.short_answer != "Yes"
     _check(seeds_product, hedged)
+    # "following an eventual ceasefire" is no ceasefire
+    assert seeds_product.ask("Is there a ceasefire?").short_answer != "Yes"
 
 
 @pytest.mark.integration
