@@ -333,3 +333,24 @@ def test_who_said_is_answered_by_the_speaker(extractor):
     assert ("Anna Berg", "person") in [(s.text, s.label) for s in extractor.spans([after])[0]]
     # a pronoun is no speaker
     assert not [s for s in extractor.spans(["He said the road would reopen."])[0] if s.label == "person"]
+
+
+def test_an_office_holder_is_a_named_person(extractor):
+    from assistant.spans import asks_value, offers_value, value_required
+
+    def offers(question, sentence):
+        return offers_value("person", question, extractor.spans([sentence])[0], sentence)
+
+    q = "Who is Norway's defence minister?"
+    assert asks_value("person", q) and value_required("person", q)
+    assert offers(q, "Defence Minister Kari Nordmann visited the base on Monday.")
+    assert not offers(q, "The defence ministry said the base would close.")  # an office, no holder
+    assert not offers(q, "Foreign Minister Kari Nordmann visited the base.")  # another office
+    assert not value_required("person", "Who represents the parliament?")  # not an office asked by name
+
+
+def test_a_person_typed_as_an_organisation_still_answers_who(extractor):
+    from assistant.spans import _person_shaped
+
+    assert _person_shaped("Rustem Umerov")
+    assert not _person_shaped("the Defence Ministry") and not _person_shaped("United Arab Emirates")
