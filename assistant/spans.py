@@ -29,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -617,8 +618,10 @@ def _stemmer() -> Any:
     return st
 
 
+@lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    """spaCy's English stop words (imported the way `import_spacy` does, without torch)."""
+    """spaCy's English stop words (imported the way `import_spacy` does, without torch); built once
+    (it is read for every sentence tagged)."""
     import_spacy()
     from spacy.lang.en.stop_words import STOP_WORDS
 
@@ -674,9 +677,13 @@ def _candidates(answer_type: str, question: str, spans: Sequence[TypedSpan]) -> 
             continue  # "three years" does not say when
         out.append(s)
     if not out and labels == frozenset({"person"}):
-        # the small model often types a foreign person's name as an organisation ("Rustem Umerov")
-        out = [s for s in spans if s.label == "organization" and _person_shaped(s.text) and not _in_question(s, question)]
+        out = [s for s in spans if _names_person(s) and not _in_question(s, question)]
     return out
+
+
+def _names_person(span: TypedSpan) -> bool:
+    """A person, or a person's name the small model typed as an organisation ("Rustem Umerov")."""
+    return span.label == "person" or (span.label == "organization" and _person_shaped(span.text))
 
 
 _ORG_WORDS = re.compile(r"\b(?:Ministry|Council|Party|Company|Bank|Group|University|Agency|Department|Committee|"
@@ -879,11 +886,12 @@ _NAME_OF_Q = re.compile(r"\b(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+|the
                         re.IGNORECASE)
 # "Who is the mayor of Kyiv?", "Who was Russia's defence minister?": the holder of an office is a
 # person, named; a sentence naming none ("the Russian defence ministry said") does not answer.
+OFFICES = frozenset({"minister", "president", "premier", "secretary", "mayor", "governor", "chancellor", "ambassador",
+                     "envoy", "spokesman", "spokeswoman", "spokesperson", "commissioner", "chief", "director", "chair",
+                     "chairman", "chairwoman", "ceo", "head", "king", "queen", "pope"})
 _ROLE_HOLDER_Q = re.compile(
     r"\bwho\s+(?:is|was|are|were)\s+(?:the\s+|(?:\w+)['’]s\s+)(?P<role>(?:\w+\s+){0,2}"
-    r"(?:minister|president|prime\s+minister|premier|secretary|mayor|governor|chancellor|ambassador|envoy|"
-    r"spokes(?:man|woman|person)|commissioner|chief|director|chair(?:man|woman)?|ceo|head|king|queen|pope))\b",
-    re.IGNORECASE)
+    rf"(?:{'|'.join(sorted(OFFICES, key=len, reverse=True))}))\b", re.IGNORECASE)
 
 
 def _holds_role(question: str, sentence: str, spans: Sequence[TypedSpan]) -> bool:
@@ -895,8 +903,7 @@ def _holds_role(question: str, sentence: str, spans: Sequence[TypedSpan]) -> boo
     words = [w.lower() for w in re.findall(r"\w+", m.group("role"))]
     said = {w.lower() for w in re.findall(r"\w+", sentence)}
     return all(w in said or w + "s" in said for w in words) and any(
-        (s.label == "person" or (s.label == "organization" and _person_shaped(s.text))) and not _in_question(s, question)
-        for s in spans)
+        _names_person(s) and not _in_question(s, question) for s in spans)
 _NAME_LABELS = frozenset({"person", "organization", "country", "city", "place", "event", "other"})
 
 

@@ -40,7 +40,16 @@ from assistant.compose import cite, similar
 from assistant.dates import DATE_SLACK_DAYS, EVENT_AFTER, DateWindow
 from assistant.question import Attribute, QuestionAnalysis, Side
 from assistant.select import topical_words
-from assistant.spans import TypedSpan, canonical, coordinated, short_answer, stop_words, value_key, values
+from assistant.spans import (
+    OFFICES,
+    TypedSpan,
+    canonical,
+    coordinated,
+    short_answer,
+    stop_words,
+    value_key,
+    values,
+)
 from assistant.types import Answer, Citation, Passage
 
 # Yes/no: the reader's judgement must reach this probability and beat "not said".
@@ -257,13 +266,11 @@ _VERBISH = re.compile(r"(?:ed|ing)$")
 # Nouns that head a title or role: a capitalised run ending in one ("Russian Foreign Minister") is a
 # role, not a name; a role set off by a comma before a name must end in one or be possessive
 # ("Ukraine's lead negotiator, Rustem Umerov"; not "…interest in mediating talks, Lavrov cast doubt").
-_TITLE_NOUNS = {"minister", "president", "secretary", "envoy", "ambassador", "chancellor", "spokesman",
-                "spokeswoman", "spokesperson", "commissioner", "general", "governor", "mayor", "chief", "director",
-                "chairman", "chairwoman", "chair", "ceo", "senator", "negotiator", "mediator", "aide", "adviser",
-                "advisor", "official", "leader", "head", "premier", "king", "queen", "prince", "judge",
-                "prosecutor", "lawyer", "journalist", "reporter", "editor", "analyst", "professor", "founder",
-                "commander", "officer", "son-in-law", "daughter-in-law", "deputy", "representative", "coach",
-                "captain", "manager", "executive", "economist", "scientist", "emissary"}
+_TITLE_NOUNS = OFFICES | {"general", "senator", "negotiator", "mediator", "aide", "adviser", "advisor", "official",
+                          "leader", "prince", "judge", "prosecutor", "lawyer", "journalist", "reporter", "editor",
+                          "analyst", "professor", "founder", "commander", "officer", "son-in-law", "daughter-in-law",
+                          "deputy", "representative", "coach", "captain", "manager", "executive", "economist",
+                          "scientist", "emissary"}
 
 
 def _title_noun(word: str) -> bool:
