@@ -201,6 +201,9 @@ def _prefer_window(ranked: list[Candidate], window: DateWindow | None) -> None:
             if not window.contains(sent.passage.date, DATE_SLACK_DAYS):
                 sent.score *= OUT_OF_WINDOW
                 if window.relation == "in" and not names_month_of(window.start, window.end, sent.text, sent.passage.date):
+                    # about another period: it could not be the answer (`abstain.Evidence.off_period`),
+                    # so it must not hide a sentence of the period that is
+                    sent.score *= OUTSIDE_PERIOD / max(sent.period, OUTSIDE_PERIOD)
                     sent.period = min(sent.period, OUTSIDE_PERIOD)
     ranked.sort(key=lambda s: -s.score)
 

@@ -519,9 +519,40 @@ _MONEY_Q = re.compile(r"\bhow much (?:money|cash)\b|\bhow much\b.*\b(?:cost|cost
 _PERCENT_Q = re.compile(r"\b(?:percentage|percent|per cent|share|proportion)\b", re.IGNORECASE)
 _DURATION_Q = re.compile(r"\bhow (?:long|old)\b", re.IGNORECASE)
 _MEASURE_Q = re.compile(r"\bhow (?:far|big|large|tall|high|deep|heavy|fast)\b", re.IGNORECASE)
-# "how many cars", "how many of the freed prisoners": up to three words after it (stop words end it)
-_COUNT_Q = re.compile(r"\b(?:how many|what number of|number of)\s+(?:of\s+(?:the|these|those)\s+)?"
+# "how many cars", "how many of the freed prisoners", "how many of them were civilians": up to three
+# words after it (stop words end it)
+_COUNT_Q = re.compile(r"\b(?:how many|what number of|number of)\s+(?:of\s+(?:them|these|those|whom)\s+"
+                      r"(?:were|are|was|is|had been|have been)\s+|of\s+(?:the|these|those)\s+)?"
                       r"((?:[^\W\d_]+\s+){0,2}[^\W\d_]+)", re.IGNORECASE)
+# Nouns for anyone held, freed or counted as a whole: "how many prisoners/people" is answered by a
+# count of soldiers or of Ukrainians; "how many journalists/soldiers" is not answered by a count of
+# Ukrainians or of citizens (a narrower kind is not counted by a count of another kind).
+_BROAD_PEOPLE = frozenset({"people", "person", "persons", "individuals", "prisoners", "captives", "detainees",
+                           "ppl", "humans"})
+# Hand-written: the few plural nouns news uses for the same people (no offline thesaurus says so).
+_SAME_PEOPLE = (frozenset({"soldiers", "servicemen", "servicewomen", "troops", "personnel", "fighters"}),)
+_DEMONYM_PLURAL = re.compile(r"[a-z]+(?:ians|eans|ans|ese|ish|is)")
+# "more than 20 residents were yet to be released": a count of what has not happened
+_NOT_YET = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:were|are|was|is|remain(?:s|ed)?|have|has|had)\s+"
+                      r"(?:yet|still\s+to|not|never)\b", re.IGNORECASE)
+_AGE_Q = re.compile(r"\bhow old\b|\bwhat (?:is|was) (?:the |his |her |their )?age\b", re.IGNORECASE)
+_AGE_AFTER = re.compile(r"^(?:-|\s)?years?(?:-|\s)old\b|(?:-|\s)years?(?:-|\s)old\b", re.IGNORECASE)
+_AGE_BEFORE = re.compile(r"\b(?:aged?|age of|turned|turning|(?:he|she|they|who) (?:was|is|were))\s*$", re.IGNORECASE)
+# "how long": a duration or a length, not "two countries"
+_LONG_Q = re.compile(r"\bhow long\b", re.IGNORECASE)
+_AGO_Q = re.compile(r"\bhow long ago\b", re.IGNORECASE)
+_LONG_UNITS = frozenset({"second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks",
+                         "month", "months", "year", "years", "decade", "decades", "century", "centuries",
+                         "night", "nights", "km", "kilometres", "kilometers", "mile", "miles", "metres", "meters",
+                         "m", "feet", "ft", "yards", "inches", "cm", "mm"})
+_OF_THEM = re.compile(r"^\s+of\s+(?:them|whom|those|these)\b", re.IGNORECASE)
+_COUNTED_BEFORE = re.compile(r"\b(?:\d[\d,]*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
+                             r"hundreds|thousands)\s+(?:[A-Z][a-z]+\s+)?([A-Za-z]+)")
+# Count nouns of places, groups and times that news puts beside counts of people ("between the two
+# countries", "four years"): a count of them is never a count of people.
+_NOT_PEOPLE = frozenset({"countries", "nations", "states", "sides", "cities", "towns", "villages", "regions", "times",
+                         "rounds", "talks", "meetings"}) | _LONG_UNITS
+_NOT_YET_Q = re.compile(r"\b(?:yet|still|not|never|remain\w*)\b|n['’]t\b", re.IGNORECASE)
 # "which company", "what agency", "who is the agency…": the question asks for an organisation (up to
 # three words between: "which Ukrainian foreign ministry spokesman")
 _ORG_Q = re.compile(r"\b(?:which|what|who\s+(?:is|was|are|were)\s+the)\s+(?:[^\W\d_]+\s+){0,3}(?:company|companies|firm|corporation|bank|agency|"
@@ -664,9 +695,15 @@ def _in_question(span: TypedSpan, question: str) -> bool:
     return False
 
 
+def _asks_when(answer_type: str, question: str) -> bool:
+    """A date is asked for (a duration such as "three years" does not say when)."""
+    return (answer_type == "date" or bool(re.search(r"\bwhen\b", question, re.IGNORECASE))) \
+        and not _DURATION_Q.search(question)
+
+
 def _candidates(answer_type: str, question: str, spans: Sequence[TypedSpan]) -> list[TypedSpan]:
     labels = _question_labels(answer_type, question)
-    when = answer_type == "date" or bool(re.search(r"\bwhen\b", question, re.IGNORECASE))
+    when = _asks_when(answer_type, question)
     out = []
     for s in spans:
         # a group named in the plural acts like an organisation ("the Democrats", "Muslims")
@@ -738,6 +775,82 @@ def _unit_score(span: TypedSpan, counted: set[str]) -> float:
     return UNIT_MISMATCH if ustems else 0.0
 
 
+def _people_of_country(word: str) -> bool:
+    """"Ukrainians", "Russians", "Israelis", "Chinese" (any case): the people of a country the
+    gazetteer knows ("civilians" and "veterans" are not)."""
+    m = _DEMONYM_PLURAL.fullmatch(word.lower())
+    if m is None:
+        return False
+    for stem_end in range(3, len(word)):
+        stem, end = word[:stem_end].lower(), word[stem_end:].lower()
+        if end in ("ians", "eans", "ans", "ese", "ish", "is") and \
+                any(_is_country((stem + tail).title()) for tail in ("", "y", "e", "a", "ia")):
+            return True
+    return False
+
+
+def _counts_people(words: Sequence[str]) -> bool:
+    return any(w.lower() in _PEOPLE or w.lower() in _BROAD_PEOPLE or _people_of_country(w) for w in words)
+
+
+def fits_asked(question: str, sentence: str, span: TypedSpan) -> bool:
+    """Whether the value `span` of `sentence` is of the measure the question asks: "how old" an age
+    ("45 years old", "aged 45"), "how long" a duration or a length ("two days", "40 km", not "two
+    countries"); for "how many X…?", `counts_asked`. True for any other question."""
+    if _AGE_Q.search(question):
+        return bool(_AGE_AFTER.match(sentence[span.end :]) or _AGE_BEFORE.search(sentence[: span.start])
+                    or _AGE_AFTER.search(span.text))
+    if _LONG_Q.search(question):
+        said = {w.lower() for w in _WORD.findall(span.text)}
+        since = "since" in said or bool(re.search(r"\bsince\s*$", sentence[: span.start], re.IGNORECASE))
+        ago = "ago" in said or sentence[span.end :].lstrip().lower().startswith("ago")
+        return since or (bool(said & _LONG_UNITS) and ago == bool(_AGO_Q.search(question)))
+    return counts_asked(question, sentence, span)
+
+
+def counts_asked(question: str, sentence: str, span: TypedSpan) -> bool:
+    """Whether a count `span` of `sentence` can answer "how many X…?" (any of them, when the question
+    asks two): a count of people answers only when it counts X, a kind X covers (X "prisoners",
+    "people", "Ukrainians": any count of people) or a synonym of X ("troops" for "soldiers"); "15 of
+    them" counts what the count before it counts ("19 Ukrainians"); a bare number answers when the
+    sentence names X; and no count of what has not happened ("more than 20 residents were yet to be
+    released") unless the question asks for that. Counts of anything else are left to the closeness
+    scoring (`_unit_score`)."""
+    asked = [_WORD.findall(_until_stop_word(m.group(1))) for m in _COUNT_Q.finditer(question)]
+    if not asked or span.label not in ("number", "quantity"):
+        return True
+    if _NOT_YET.match(sentence[span.end :]) and not _NOT_YET_Q.search(question):
+        return False
+    unit = _WORD.findall(span.unit)
+    if not unit and _OF_THEM.match(sentence[span.end :]):
+        before = _COUNTED_BEFORE.findall(sentence[: span.start])
+        unit = before[-1:]
+    return any(_counts_kind(_head(words), unit, sentence) if words else True for words in asked)
+
+
+def _head(words: list[str]) -> str:
+    """The counted noun of "how many freed Ukrainians got…": the last word naming people, else the
+    last plural, else the last word."""
+    lower = [w.lower() for w in words]
+    people = [w for w in lower if _counts_people([w])]
+    plural = [w for w in lower if w.endswith("s") and not w.endswith("ss")]
+    return (people or plural or lower)[-1]
+
+
+def _counts_kind(head: str, unit: list[str], sentence: str) -> bool:
+    """Whether a count of `unit` (its words; [] for a bare number) in `sentence` counts `head`."""
+    asks_people = _counts_people([head])
+    if not unit:
+        return head in _BROAD_PEOPLE or head not in _PEOPLE or _stem(head) in _content_stems(sentence)
+    if not _counts_people(unit):
+        # "two countries", "four years" are no count of prisoners; other nouns may name people ("miners")
+        return not (asks_people and unit[-1].lower() in _NOT_PEOPLE)
+    if head in _BROAD_PEOPLE or _people_of_country(head):
+        return True
+    said = {w.lower() for w in unit}
+    return _stem(head) in {_stem(w) for w in said} or any(head in group and said & group for group in _SAME_PEOPLE)
+
+
 def _score(span: TypedSpan, slot: TypedSpan, sentence: str, qstems: set[str], counted: set[str],
            pub: date | None, speaker: bool = False) -> float:
     """`slot` is the span itself or the coordination it stands in ("the US and the UAE"): its
@@ -804,7 +917,7 @@ def short_answer(answer_type: str, question: str, sentence: str, spans: Sequence
     `article_date` (a publication date line) counts only when nothing else is there. The best value
     must beat the next distinct value clearly (MARGIN, RATIO); values that tie and are joined by "and"/commas in
     the sentence are returned as one span ("the United States and the UAE"); any other tie → None."""
-    cands = _candidates(answer_type, question, spans)
+    cands = [s for s in _candidates(answer_type, question, spans) if fits_asked(question, sentence, s)]
     if hint is not None:
         # the reader and the typing disagree when no candidate overlaps its span: no guess (on held-out
         # SQuAD with the gold span as hint, falling back to closeness added only wrong answers)
@@ -950,9 +1063,9 @@ def offers_value(answer_type: str, question: str, spans: Sequence[TypedSpan], se
     if not labels:
         return True
     loose = set().union(*(_LOOSE.get(label, {label}) for label in labels))
-    when = "date" in labels
+    when = _asks_when(answer_type, question)
     return any(s.label in loose and not _in_question(s, question) and not (when and _is_duration(s))
-               for s in spans)
+               and (sentence is None or fits_asked(question, sentence, s)) for s in spans)
 
 
 def values(answer_type: str, question: str, sentence: str, spans: Sequence[TypedSpan]) -> list[TypedSpan]:

@@ -163,7 +163,7 @@ def test_regnal_numbers_ranges_and_groups(extractor: SpanExtractor) -> None:
 
 def test_which_company_and_which_aide(extractor: SpanExtractor) -> None:
     recall = "Nordvik Autos said it would recall 2 million cars after a fault was found in their brakes."
-    aide = "The minister's aide Anna Weber said 40 prisoners and 12 Norwegians had been freed."
+    aide = "The minister's aide Anna Weber said 40 prisoners and 12 Italians had been freed."
     got = dict(zip([recall, aide], extractor.spans([recall, aide]), strict=True))
     # the company is the answer, not the count the question repeats; "… Autos" is an organisation
     # even when the model reads it as a person; the broad "other" type is narrowed by "which company"
@@ -354,3 +354,49 @@ def test_a_person_typed_as_an_organisation_still_answers_who(extractor):
 
     assert _person_shaped("Rustem Umerov")
     assert not _person_shaped("the Defence Ministry") and not _person_shaped("United Arab Emirates")
+
+
+def test_a_count_answers_only_for_what_it_counts(extractor):
+    from assistant.spans import offers_value
+
+    def offers(question, sentence):
+        return offers_value("number", question, extractor.spans([sentence])[0], sentence)
+
+    def lead(question, sentence):
+        best = short_answer("number", question, sentence, extractor.spans([sentence])[0])
+        return best.text if best else None
+
+    freed = "Among the 42 Italians freed on Friday were nine doctors."
+    # a narrower kind is not counted by a count of the whole group …
+    assert not offers("How many nurses were freed?", "The rebels freed 42 Italians on Friday.")
+    assert not offers("How many soldiers were killed?", "Officials said three citizens would be returned home.")
+    # … a kind the question names is, and a broad question takes any count of people
+    assert lead("How many doctors were freed?", freed) == "nine doctors"
+    assert offers("How many prisoners were freed?", "The rebels freed 42 Italians on Friday.")
+    assert offers("How many people were freed?", "Rescuers freed 14 miners and 3 engineers.")
+    assert offers("How many soldiers came home?", "Some 40 troops came home on Friday.")  # the same people
+    # "15 of them" counts what "19 Italians" counts; a count of countries is no count of prisoners
+    assert not offers("How many journalists were freed?", "They freed 19 Italians, 15 of them to be tried.")
+    assert not offers("How many prisoners were freed?", "Talks between the two countries went on.")
+    # a count of what has not happened does not say how many did, unless that is asked
+    pending = "The minister said more than 20 residents were yet to be released."
+    assert not offers("How many residents were released?", pending)
+    assert offers("How many residents are yet to be released?", pending)
+    # the counted noun after "how many of them were …" and in a question asking two counts
+    assert lead("How many of them were doctors?", freed) == "nine doctors"
+    assert offers("How many swaps were there, and how many people did each free?", "The first swap freed 390 people.")
+
+
+def test_how_old_and_how_long_ask_for_their_measure(extractor):
+    from assistant.spans import offers_value
+
+    def offers(question, sentence):
+        return offers_value("number", question, extractor.spans([sentence])[0], sentence)
+
+    assert not offers("How old is Mira Tanholt?", "Mira Tanholt said talks would resume in the coming weeks.")
+    assert offers("How old is Mira Tanholt?", "Mira Tanholt, 54 years old, chairs the council.")
+    assert offers("How old is Mira Tanholt?", "The council is chaired by Mira Tanholt, aged 54.")
+    assert not offers("How long did the talks last?", "Talks between the two countries took place in Veldan.")
+    assert offers("How long did the talks last?", "The talks lasted two days in Veldan.")
+    assert offers("How long ago was he captured?", "He was captured two months ago in Veldan.")
+    assert not offers("How long did the talks last?", "He was captured two months ago in Veldan.")

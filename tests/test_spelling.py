@@ -53,6 +53,14 @@ def test_an_unknown_acronym_is_spelled_out_from_the_passages():
         "Where did the prisoners of war board a bus?"
     # no run of words with those initials (and none of stop words: "in many forms" is not IMF)
     assert expand_acronyms("What did the IMF say?", texts, tokens, in_corpus) == "What did the IMF say?"
+    # typed in lower case, with or without its plural "s"; a common word is never read as initials
+    assert expand_acronyms("where did the pows board a bus", texts, tokens, in_corpus) == \
+        "where did the prisoners of war board a bus"
+    assert expand_acronyms("did the pow board a bus", texts, tokens, in_corpus) == \
+        "did the prisoners of war board a bus"
+    odd = ["Tired troops ate xylophones."]
+    assert expand_acronyms("did the tax rise", odd, tokens, in_corpus) == "did the tax rise"
+    assert expand_acronyms("did the TAX rise", odd, tokens, in_corpus) == "did the troops ate xylophones rise"
     # an acronym the collection knows stays
     assert expand_acronyms("Did the UNIT help?", texts, tokens, lambda t: True) == "Did the UNIT help?"
 
