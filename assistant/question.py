@@ -239,6 +239,20 @@ _PERCENT = re.compile(r"\b(?:what|which)\s+(?:percent(?:age)?|share|proportion|f
                       r"(?:\w+\s+)?(?:rate|percentage|share)\b", re.IGNORECASE)
 
 
+# "What issues…", "the main sticking points", "which demands": a list of points, answered by what the
+# sentences say, not by names
+_POINT_NOUNS = frozenset({"issues", "points", "problems", "reasons", "demands", "obstacles", "topics", "concerns",
+                          "conditions", "terms", "steps", "measures", "changes", "goals", "questions", "challenges",
+                          "risks", "factors", "effects", "results", "benefits", "kinds", "types", "ways", "things",
+                          "ideas", "proposals", "options", "priorities", "disputes", "differences", "items"})
+_POINTS_ASKED = re.compile(r"^(?:what|which|list|name)\b(?:\s+\S+){0,4}?\s+(?P<noun>" + "|".join(sorted(_POINT_NOUNS))
+                           + r")\b")
+
+
+def _asks_for_points(low: str) -> bool:
+    return bool(_POINTS_ASKED.search(low))
+
+
 def _answer_type(q: str, kind: Kind) -> AnswerType:
     """The type of value asked for, from the question's wh-phrase (lower-cased `q`)."""
     if kind in ("definition", "summary", "yesno"):
@@ -560,7 +574,7 @@ def analyze(question: str, resolve: WindowResolver | None = None) -> QuestionAna
         else:
             kind = "factoid"  # "more than 20 residents": nothing to set side by side
     answer_type = _answer_type(low, kind)
-    if kind == "list" and answer_type == "other":
+    if kind == "list" and answer_type == "other" and not _asks_for_points(low):
         answer_type = "name"
     dependent = _dependent(core)
     anchored = bool(windows) or bool(entities) or bool(_NUMBER.search(core)) or bool(_SPECIFIER.search(core)) \

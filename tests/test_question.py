@@ -129,6 +129,10 @@ def test_more_than_a_number_is_not_a_comparison():
     ("Who were the negotiators in Istanbul?", "person"),
     ("What cities hosted talks?", "city"),
     ("which organisations were involved", "organization"),
+    # points, not names: answered by what the sentences say
+    ("What issues are holding up a deal?", "other"),
+    ("Which demands did the union make?", "other"),
+    ("List the main obstacles to a ceasefire", "other"),
 ])
 def test_lists_ask_for_several_values(q, answer_type):
     a = analyze(q, RESOLVE)
