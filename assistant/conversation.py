@@ -109,10 +109,12 @@ class Conversation:
             return self._rewrite(question, own, topic, resolve)
         windows = own.windows or ((topic.window,) if topic.window is not None else ())
         entities = own.entities or (topic.answered + topic.entities if not own.self_contained else topic.entities)
-        effective = with_context(own, windows=windows, entities=entities)
         asked = own.normalized
         if not own.self_contained and not own.entities and entities:
             asked = _named(asked, entities[0])
+        # "What's his role?" named ("what is Jared Kushner's role?") is a definition: analysed again
+        base = analyze(asked, resolve) if asked != own.normalized else own
+        effective = with_context(base, windows=windows, entities=entities)
         extra = [e for e in entities if e not in own.entities and e not in asked]
         extra += [t for t in topic.terms if t.lower() not in asked.lower() and t not in extra]
         if windows and not own.windows:

@@ -74,6 +74,12 @@ def test_pronouns_inherit_entity_window_and_terms():
     assert "Rustem Umerov" in plan2.query
     # the answerer reads the name, not a "he" that a sentence about someone else also has
     assert plan2.question == "What did Rustem Umerov say about the next steps?"
+    # the named question is analysed again: "What's his role?" about a person asks for a definition
+    conv3 = Conversation()
+    _turn(conv3, "Who is Mira Tanholt?", date="2026-02-05")
+    plan3 = conv3.plan("What's his role?", RESOLVE)
+    assert "Mira Tanholt" in plan3.question and plan3.analysis.kind == "definition"
+    assert plan3.analysis.target == "Mira Tanholt" and plan3.dependent
 
 
 def test_a_pronoun_is_replaced_only_by_a_persons_name():
