@@ -158,7 +158,49 @@ def normalize(question: str) -> str:
         return fixed.capitalize() if fixed in _MONTH_WORDS else fixed
 
     q = re.sub(r"\b[A-Za-z]+\b", spell, q)
-    return q
+    return _place_names_capitalised(q)
+
+
+# A place typed in lower case is capitalised when the gazetteer knows it and it is no everyday word:
+# a country ("ukraine"), a city of two or three words ("abu dhabi"), or a one-word city uncommon in
+# English text ("kyiv", not "nice" or "reading"; wordfreq Zipf). Casual questions name places so,
+# and the analysis reads names by their capitals.
+CITY_WORD_ZIPF = 4.0
+_LOWER_RUN = re.compile(r"\b[a-z]+(?:\s+[a-z]+){0,2}\b")
+_ACRONYM_COUNTRIES = {"uae": "UAE", "usa": "USA", "uk": "UK"}
+
+
+def _place_names_capitalised(q: str) -> str:
+    from assistant import places
+
+    def place(words: list[str]) -> bool:
+        name = " ".join(w.capitalize() for w in words)
+        if places.is_country(name):
+            return True
+        return places.is_city(name) and (len(words) > 1 or zipf_frequency(words[0], "en") < CITY_WORD_ZIPF)
+
+    out: list[str] = []
+    tokens = re.split(r"(\s+)", q)
+    words = tokens[::2]
+    i = 0
+    while i < len(words):
+        for n in (3, 2, 1):
+            run = words[i : i + n]
+            core = [w.rstrip("?.!,;:") for w in run]
+            if len(run) == n and all(c.isalpha() and c.islower() for c in core) \
+                    and all(w == c for w, c in zip(run[:-1], core[:-1], strict=True)):
+                if n == 1 and core[0] in _ACRONYM_COUNTRIES:
+                    out.append(_ACRONYM_COUNTRIES[core[0]] + run[0][len(core[0]) :])
+                    i += 1
+                    break
+                if place(core):
+                    out.append(" ".join(w.capitalize() for w in run))
+                    i += n
+                    break
+        else:
+            out.append(words[i])
+            i += 1
+    return " ".join(out)
 
 
 # -- kind rules ------------------------------------------------------------------------------

@@ -170,6 +170,11 @@ def test_casual_forms_are_spelled_out():
     assert normalize("Who may mediate?") == "Who may mediate?"  # the modal stays a modal
     assert "May" in normalize("what happened in may")
     assert normalize("summerize the agust exchange") == "summarize the August exchange"
+    # places typed in lower case are read as names; everyday words that name towns are not
+    assert normalize("sum up the abu dhabi talks") == "sum up the Abu Dhabi talks"
+    assert normalize("did the uae help?") == "did the UAE help?"
+    assert analyze("did norway and peru meet in oslo?", RESOLVE).entities == ("Norway", "Peru", "Oslo")
+    assert normalize("is it nice in reading") == "is it nice in reading"
 
 
 def test_periods_one_two_and_open():
