@@ -459,8 +459,10 @@ def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage]
     # the probe asks for a value of the slot's type: the first of its leaders that gives one answers it
     # ("the exchange mediated by" ranks an echo of "the exchange" above "thanked the UAE for arranging")
     best, found = ranked[0], None
+    # a place slot is asked as "where": a place the sentence puts the event in, not its subject
+    asked = f"where {probe}" if answer_type == "place" else probe
     for s in ranked[:SLOT_POOL]:
-        found = short_answer(answer_type, probe, s.text, extractor.spans([s.text])[0],
+        found = short_answer(answer_type, asked, s.text, extractor.spans([s.text])[0],
                              article_date=s.passage.date or None)
         if found is not None:
             best = s
@@ -617,8 +619,13 @@ def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate
     articles: dict[str, str] = {}
     for p in [*pool, *(s.passage for s in top)]:
         articles[p.doc_id] = articles.get(p.doc_id, "") + "\n" + p.text
+    # a place the question asks about last ("…swapped in Istanbul?") must be said with the event, in
+    # the sentence or the one before: the article may name it for something else ("the negotiations
+    # in Abu Dhabi" early in a question only says which event)
+    located = {v for v in slot_values if not v[0].isdigit() and body.rstrip(" ?.!").endswith(v)}
     for s in top:
-        names_ok = all(_entity_pattern(v).search(articles[s.passage.doc_id]) for v in specific)
+        names_ok = all(_entity_pattern(v).search(f"{s.prev_text} {s.text}" if v in located
+                                                 else articles[s.passage.doc_id]) for v in specific)
         said = rest & (_stems(s.text, tools) | s.prev_tokens)
         # a sentence clearly on the question's subject (embedding similarity) may say it in fewer of its words
         share = YES_COVERAGE_SIMILAR if s.dense >= YES_SIMILARITY else YES_COVERAGE
