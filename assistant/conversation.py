@@ -41,6 +41,7 @@ from assistant.question import (
     analyze,
     with_context,
 )
+from assistant.select import topical_words
 from assistant.types import Answer, Citation
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -254,7 +255,15 @@ def _evidence_window(citations: list[Citation]) -> DateWindow | None:
 def known_to_corpus(analysis: QuestionAnalysis, in_corpus: Callable[[str], bool],
                     tokenize: Callable[[str], list[str]]) -> bool:
     """Whether the articles know the question's specific words: every name and number, and at least
-    half of the other content words, occur in the collection. Used to replay history questions."""
+    half of the other content words, occur in the collection, and the live answer's off-topic rules
+    (`assistant.abstain`: a rare word no article has, most of its less common words missing: "What's
+    the population of Kyiv?") would not refuse it. Used to replay history questions."""
+    from assistant import abstain
+
+    topical = topical_words(analysis.normalized)
+    if abstain.unknown_terms(topical, in_corpus, tokenize) or \
+            abstain.missing_share(topical, in_corpus, tokenize) >= abstain.OFF_TOPIC_SHARE:
+        return False
     specific = [*analysis.entities, *re.findall(r"\b\d[\d,.]*\b", analysis.normalized)]
     for s in specific:
         toks = tokenize(s)

@@ -116,6 +116,9 @@ def test_replay_counts_a_question_as_answered_when_the_articles_know_its_words()
 
     assert not known_to_corpus(analyze("What is the capital of France?"), in_corpus, tokens)
     assert known_to_corpus(analyze("Which country facilitated the exchange of 146 prisoners of war?"), in_corpus, tokens)
+    # a known name with a question the articles cannot answer ("population": the only other word
+    # and in no article) is refused live, so it is no answered turn either
+    assert not known_to_corpus(analyze("What's the population of Ukraine?"), in_corpus, tokens)
     conv = Conversation.replay(["What is the capital of France?", "Summarize the August exchange"], RESOLVE,
                                lambda a: known_to_corpus(a, in_corpus, tokens))
     assert conv.topic is not None and conv.topic.question == "Summarize the August exchange"
