@@ -545,6 +545,7 @@ _LONG_UNITS = frozenset({"second", "seconds", "minute", "minutes", "hour", "hour
                          "month", "months", "year", "years", "decade", "decades", "century", "centuries",
                          "night", "nights", "km", "kilometres", "kilometers", "mile", "miles", "metres", "meters",
                          "m", "feet", "ft", "yards", "inches", "cm", "mm"})
+_STILL_Q = re.compile(r"\b(?:still|yet\s+to|remain(?:s|ed|ing)?)\b", re.IGNORECASE)
 _OF_THEM = re.compile(r"^\s+of\s+(?:them|whom|those|these)\b", re.IGNORECASE)
 _COUNTED_BEFORE = re.compile(r"\b(?:\d[\d,]*|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
                              r"hundreds|thousands)\s+(?:[A-Z][a-z]+\s+)?([A-Za-z]+)")
@@ -821,6 +822,8 @@ def counts_asked(question: str, sentence: str, span: TypedSpan) -> bool:
         return True
     if _NOT_YET.match(sentence[span.end :]) and not _NOT_YET_Q.search(question):
         return False
+    if _STILL_Q.search(question) and not (_NOT_YET.match(sentence[span.end :]) or _STILL_Q.search(sentence)):
+        return False  # "how many are still held?" is not answered by how many came home
     unit = _WORD.findall(span.unit)
     if not unit and _OF_THEM.match(sentence[span.end :]):
         before = _COUNTED_BEFORE.findall(sentence[: span.start])
@@ -1002,9 +1005,20 @@ _NAME_OF_Q = re.compile(r"\b(?:what|which)\s+(?:is|was|are|were)\s+(?:the\s+|the
 OFFICES = frozenset({"minister", "president", "premier", "secretary", "mayor", "governor", "chancellor", "ambassador",
                      "envoy", "spokesman", "spokeswoman", "spokesperson", "commissioner", "chief", "director", "chair",
                      "chairman", "chairwoman", "ceo", "head", "king", "queen", "pope"})
+# "Who was the journalist freed…?": a person described by what they do is named too
+HOLDER_NOUNS = OFFICES | {"journalist", "reporter", "photographer", "negotiator", "mediator", "envoy", "aide",
+                          "diplomat", "commander", "pilot", "lawyer", "judge", "suspect", "victim", "soldier"}
 _ROLE_HOLDER_Q = re.compile(
     r"\bwho\s+(?:is|was|are|were)\s+(?:the\s+|(?:\w+)['’]s\s+)(?P<role>(?:\w+\s+){0,2}"
-    rf"(?:{'|'.join(sorted(OFFICES, key=len, reverse=True))}))\b", re.IGNORECASE)
+    rf"(?:{'|'.join(sorted(HOLDER_NOUNS, key=len, reverse=True))}))\b", re.IGNORECASE)
+# "What did Trump say…?": only words the sentence gives to that speaker answer
+_SAID_BY_Q = re.compile(r"\b[Ww]hat\s+(?:did|does|do|has|have|had)\s+(?P<who>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)\s+"
+                        r"(?:say|said|tell|told|write|wrote|post|posted|announce|announced|claim|claimed|warn|"
+                        r"warned|add|added|state|stated)\b")
+# "What time of day…": a clock time or a part of the day answers, not a weekday
+_TIME_OF_DAY_Q = re.compile(r"\b(?:what|which)\s+time\b|\bat\s+what\s+hour\b", re.IGNORECASE)
+_TIME_OF_DAY = re.compile(r"\b(?:\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?)|\d{1,2}:\d\d|morning|afternoon|evening|"
+                          r"night|noon|midnight|dawn|dusk|midday|overnight|o['’]clock)\b", re.IGNORECASE)
 
 
 def _holds_role(question: str, sentence: str, spans: Sequence[TypedSpan]) -> bool:
@@ -1022,8 +1036,9 @@ _NAME_LABELS = frozenset({"person", "organization", "country", "city", "place", 
 
 def asks_value(answer_type: str, question: str) -> bool:
     """Whether a question of `answer_type` asks for a value whose presence in a sentence can be
-    checked (`CHECKED_TYPES`: a count, an amount, a share, a date; a weekday; a name asked as such;
-    a place asked with "where")."""
+    checked (`CHECKED_TYPES`: a count, an amount, a share, a date; a weekday; a time of day; a name
+    asked as such; the holder of an office or role; the words of a named speaker; a place asked with
+    "where")."""
     return value_required(answer_type, question) or bool(_WHERE_ASKED.search(question))
 
 
@@ -1032,7 +1047,8 @@ def value_required(answer_type: str, question: str) -> bool:
     place asked with "where": a located place is preferred, but "captured in areas like Kyiv" answers
     without a preposition of place."""
     return answer_type in CHECKED_TYPES or bool(
-        _WEEKDAY_Q.search(question) or _NAME_OF_Q.search(question) or _ROLE_HOLDER_Q.search(question))
+        _WEEKDAY_Q.search(question) or _NAME_OF_Q.search(question) or _ROLE_HOLDER_Q.search(question)
+        or _SAID_BY_Q.search(question) or _TIME_OF_DAY_Q.search(question))
 
 
 def _located(sentence: str, span: TypedSpan) -> bool:
@@ -1047,11 +1063,18 @@ _PLACE_LABELS = frozenset({"place", "city", "country", "organization", "other"})
 
 def offers_value(answer_type: str, question: str, spans: Sequence[TypedSpan], sentence: str | None = None) -> bool:
     """Whether a sentence with these `spans` offers a value of the kind the question asks for that the
-    question does not name itself: "How many…?" needs a count, "Who…?" a name, "When…?" a date (not
-    a duration), "which day of the week" a weekday. Loose about the exact label (see `_LOOSE`).
-    True when the question asks for no typed value."""
+    question does not name itself: "How many…?" needs a count (of what it asks, `fits_asked`), "Who…?"
+    a name, "When…?" a date (not a duration), "which day of the week" a weekday, "what time of day"
+    a clock time or part of the day, "What did Tanholt say?" a sentence naming Tanholt. Loose about
+    the exact label (see `_LOOSE`). True when the question asks for no typed value."""
+    if _TIME_OF_DAY_Q.search(question):
+        return sentence is None or bool(_TIME_OF_DAY.search(sentence))
     if _WEEKDAY_Q.search(question):
         return any(s.label in ("date", "time") and _WEEKDAY.search(s.text) for s in spans)
+    said_by = _SAID_BY_Q.search(question)
+    if said_by and sentence is not None:
+        surname = said_by.group("who").split()[-1]
+        return bool(re.search(rf"\b{re.escape(surname[:6])}", sentence))
     if _NAME_OF_Q.search(question):
         return any(s.label in _NAME_LABELS and not _in_question(s, question) for s in spans)
     if _ROLE_HOLDER_Q.search(question) and sentence is not None:

@@ -400,3 +400,30 @@ def test_how_old_and_how_long_ask_for_their_measure(extractor):
     assert offers("How long did the talks last?", "The talks lasted two days in Veldan.")
     assert offers("How long ago was he captured?", "He was captured two months ago in Veldan.")
     assert not offers("How long did the talks last?", "He was captured two months ago in Veldan.")
+
+
+def test_questions_that_need_a_specific_kind_of_sentence(extractor):
+    from assistant.spans import offers_value, value_required
+
+    def offers(answer_type, question, sentence):
+        return offers_value(answer_type, question, extractor.spans([sentence])[0], sentence)
+
+    # a part of the day or a clock time, not a weekday
+    q = "What time of day did the ferry sink?"
+    assert value_required("date", q)
+    assert not offers("date", q, "The ferry sank on Thursday off the coast of Veldan.")
+    assert offers("date", q, "The ferry sank early on Thursday morning off the coast of Veldan.")
+    # what someone said: a sentence that gives the words to that speaker
+    q = "What did Mira Tanholt say about the vote?"
+    assert value_required("other", q)
+    assert not offers("other", q, "The vote was widely welcomed in Veldan.")
+    assert offers("other", q, "Tanholt said the vote was a turning point.")
+    # "who was the journalist…": a person named in a sentence about a journalist
+    q = "Who was the journalist freed on Sunday?"
+    assert value_required("person", q)
+    assert not offers("person", q, "One of those freed was a journalist held since March.")
+    assert offers("person", q, "The journalist Arno Veld was among those freed.")
+    # how many are still held: a count of those who came home does not say it
+    q = "How many sailors are still held?"
+    assert not offers("number", q, "Twelve sailors came home on Sunday.")
+    assert offers("number", q, "Twelve sailors came home, and 30 sailors are still held.")
