@@ -27,6 +27,8 @@ from index.embeddings import Embedder
 from index.pipeline import Ingestor, IngestReport
 from index.store import ChromaStore, DocRecord
 
+LIST_POOL_FACTOR = 2
+
 __all__ = ["Assistant", "Conversation", "LLMAnswerer", "QuestionError"]
 
 
@@ -105,13 +107,13 @@ class Assistant:
                 query = self.llm.condense(question, turns)
         # The answerer reads a few more passages than are shown, so a supporting sentence just below
         # the cut still counts; `Answer.passages` holds the top k.
-        pool = self.retriever.retrieve(query, filters=filters, k=max(k, self.answer_pool))
+        pool = self.retriever.retrieve(query, filters=filters, k=self._pool_size(plan, k))
         expanded = expand_acronyms(plan.question, [p.text for p in pool], self.retriever.lexicon.tokens,
                                    self.in_corpus())
         if expanded != plan.question:  # "POWs" → "prisoners of war", as the passages spell it
             plan = conv.plan(expanded, self.windows)
             query = plan.query
-            pool = self.retriever.retrieve(query, filters=filters, k=max(k, self.answer_pool))
+            pool = self.retriever.retrieve(query, filters=filters, k=self._pool_size(plan, k))
         passages = pool[:k]
         answer: Answer | None = None
         if mode == "llm" and self.llm is not None:
@@ -133,7 +135,7 @@ class Assistant:
             alone = plan.alone
             if answer.abstained and alone is not None:
                 # The topic did not help a question that stands on its own: ask it on its own.
-                alone_pool = self.retriever.retrieve(alone.query, filters=filters, k=max(k, self.answer_pool))
+                alone_pool = self.retriever.retrieve(alone.query, filters=filters, k=self._pool_size(alone, k))
                 second = self._extractive(alone, alone_pool, alone.query, filters, k)
                 if not second.abstained:
                     plan, query, pool, passages, answer = alone, alone.query, alone_pool, alone_pool[:k], second
@@ -231,6 +233,12 @@ class Assistant:
                 f"The question is {len(q):,} characters long; the limit is {self.max_question_chars:,}."
             )
         return q
+
+    def _pool_size(self, plan: TurnPlan, k: int) -> int:
+        """Passages the answerer reads: a few more than the k shown; for a list, LIST_POOL_FACTOR
+        times as many (a list gathers every passage that says the relation, not the few most like
+        the question)."""
+        return max(k, self.answer_pool) * (LIST_POOL_FACTOR if plan.analysis.kind == "list" else 1)
 
     def check_top_k(self, top_k: int | None) -> int:
         k = self.top_k if top_k is None else int(top_k)

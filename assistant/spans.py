@@ -1091,18 +1091,21 @@ def offers_value(answer_type: str, question: str, spans: Sequence[TypedSpan], se
                and (sentence is None or fits_asked(question, sentence, s)) for s in spans)
 
 
-def values(answer_type: str, question: str, sentence: str, spans: Sequence[TypedSpan]) -> list[TypedSpan]:
+def values(answer_type: str, question: str, sentence: str, spans: Sequence[TypedSpan],
+           every_mention: bool = False) -> list[TypedSpan]:
     """Every distinct value of the expected type that the question does not name, first mention
     first ("Which countries mediated…" → United States, United Arab Emirates; "U.S."/"US" once;
-    "Medinsky" after "Vladimir Medinsky" once). A person named in the possessive ("President Trump's
-    son-in-law Jared Kushner") qualifies someone else and is no value."""
+    "Medinsky" after "Vladimir Medinsky" once); with `every_mention`, each mention (a list judges
+    every place a value stands: "Russia's defense ministry … borders Ukraine and Russia"). A person
+    named in the possessive ("President Trump's son-in-law Jared Kushner") qualifies someone else
+    and is no value."""
     cands = _candidates(answer_type, question, spans)
     seen: set[str] = set()
     out = []
     for s, k in zip(cands, _value_keys(cands), strict=True):
         if s.label == "person" and re.match(r"['’]s\b", sentence[s.end : s.end + 3]):
             continue
-        if k not in seen:
+        if every_mention or k not in seen:
             seen.add(k)
             out.append(s)
     return out

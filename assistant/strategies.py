@@ -662,16 +662,19 @@ def listing(analysis: QuestionAnalysis, question: str, passages: list[Passage], 
     if not ranked or _unknown(question, tools, analysis):
         return None
     best = ranked[0].score
-    chosen = [s for s in ranked[:LIST_POOL] if s.score >= LIST_RATIO * best]
     # the topic's words ("prisoner exchange"), in a good share (TOPIC_SHARE) of the sentences
     # retrieved, say nothing about which value does what the question asks ("mediated", "hosted")
     topic = {t for t in _key_stems(question, tools)
              if sum(t in s.tokens for s in ranked) >= TOPIC_SHARE * len(ranked)}
     key_stems = _key_stems(question, tools) - topic
-    typed = _typed_values(analysis.answer_type, question, chosen, tools)
     # the question's most specific word ("mediators" rather than "swap") decides, when the articles
     # name values beside it; otherwise any of its key words
     key = {max(key_stems, key=tools.idf)} if key_stems else set()
+    # the best sentences, and every other retrieved one that says the specific word: a list gathers
+    # all that say the relation, not only those most like the question ("…prisoner swap" echoes)
+    chosen = [s for s in ranked[:LIST_POOL] if s.score >= LIST_RATIO * best]
+    chosen += [s for s in ranked[LIST_POOL:] if key & s.tokens][: LIST_POOL]
+    typed = _typed_values(analysis.answer_type, question, chosen, tools)
     found = _listed(chosen, typed, key, tools) if key else {}
     if not found:
         found = _listed(chosen, typed, key_stems, tools)
@@ -717,7 +720,8 @@ def _typed_values(answer_type: str, question: str, sentences: list[Candidate],
     for person/organization/name questions."""
     extractor = tools.answerer.spans
     if extractor is not None:
-        return [[(v.text, v.start, v.end, value_key(v)) for v in values(answer_type, question, s.text, spans)]
+        return [[(v.text, v.start, v.end, value_key(v))
+                 for v in values(answer_type, question, s.text, spans, every_mention=True)]
                 for s, spans in zip(sentences, extractor.spans([s.text for s in sentences]), strict=True)]
     from assistant import places as gazetteer
 

@@ -356,13 +356,21 @@ def test_seeds_a_claim_is_quoted_whole(seeds_product, q):
     ("Which US officials are involved in the peace talks?", ["Steve Witkoff", "Jared Kushner"]),
     ("Who are the American officials leading the talks?", ["Steve Witkoff", "Jared Kushner"]),
     # the relation noun ("mediators") is the key word, not the event ("swap") every sentence shares
-    ("List the mediators of the February 2026 swap", ["United States", "United Arab Emirates"]),
+    # ("US mediator Steve Witkoff" is one too)
+    ("List the mediators of the February 2026 swap", ["United States", "United Arab Emirates", "Steve Witkoff"]),
+    # every mention of a value is judged: "Russia's defense ministry … borders Ukraine and Russia"
+    ("Which countries border Belarus according to the articles?", ["Ukraine", "Russia"]),
+    # a list reads more passages, and every one saying the relation: the mediators sentence ranks
+    # below the "prisoner swap" echoes
+    ("Which countries mediated the prisoner swaps?", ["United States", "United Arab Emirates"]),
 ])
 def test_seeds_list_values_beside_the_relation(seeds_product, q, expected):
+    from assistant.spans import canonical
+
     answer = seeds_product.ask(q)
     assert answer.short_answer is not None
-    listed = answer.short_answer.split("; ")
-    assert listed == expected
+    listed = [canonical(v) for v in answer.short_answer.split("; ")]
+    assert listed == [canonical(v) for v in expected]
     _check(seeds_product, answer)
 
 
