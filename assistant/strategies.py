@@ -797,8 +797,12 @@ _PRONOUN_START = re.compile(r"^(?:He|She|They|It|His|Her|Their|Its|This|These|Th
                             r"swap|group|two))\b")
 _DAY = re.compile(r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|May|"
                   r"June|July|August|September|October|November|December|\d{4}|yesterday|today|last\s+week)\b")
-_COUNT = re.compile(r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|dozens?|hundreds?|thousands?)\b",
-                    re.IGNORECASE)
+# a count of things in figures ("157 prisoners", "hundreds of"), not a duration ("two days"), a
+# year, a day of a month ("Oct. 2") nor "the two nations"
+_COUNT = re.compile(r"(?<![A-Z][a-z]\.\s)(?<![A-Z][a-z][a-z]\s)(?<![A-Z][a-z][a-z]\.\s)"
+                    r"\b(?:\d[\d,.]*|dozens|hundreds|thousands|millions)\b"
+                    r"(?!\s+(?:of\s+)?(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)\b)"
+                    r"(?<!\b(?:19|20)\d\d)")
 _PLACE_PREP = re.compile(r"\b(?:in|at|to|from|near|with)\s+(?:the\s+)?([A-Z]\w+(?:\s+[A-Z]\w+)?)")
 
 

@@ -387,3 +387,13 @@ def test_key_words_of_a_list_question_keep_the_relation_noun():
     assert "mediat" in _key_stems("List the mediators of the swap", _T())  # the relation noun is
     officials = _key_stems("Which Russian officials spoke?", _T())
     assert "spoke" in officials and "offici" not in officials
+
+
+def test_a_summary_facet_count_is_a_count_of_things():
+    from assistant.strategies import _facets
+
+    assert "count" in _facets("Rescuers freed 157 miners and hundreds of others.")
+    # a duration, a year, a day of a month and "the two nations" tell no how-many
+    for text in ("Talks lasted two days.", "The war began in 2022.", "It ended on Oct. 2, 2025.",
+                 "Talks between the two nations went on."):
+        assert "count" not in _facets(text), text
