@@ -657,7 +657,8 @@ def stop_words() -> frozenset[str]:
     import_spacy()
     from spacy.lang.en.stop_words import STOP_WORDS
 
-    return frozenset(STOP_WORDS)
+    # spaCy's list has "anyone" and "someone" but not their -body forms
+    return frozenset(STOP_WORDS) | {"anybody", "somebody", "everybody"}
 
 
 def _content_stems(text: str) -> set[str]:

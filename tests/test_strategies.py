@@ -262,6 +262,7 @@ def test_the_readers_judgement_leads_only_with_support(samples_assistant, monkey
     ("Did Kyiv agree to a pull-back of its forces?", "No", "rejected"),
     # "anyone" is a stop word, not the question's key word
     ("Was anyone sentenced to life?", "Yes", "life imprisonment"),
+    ("was anybody sentenced to life", "Yes", "life imprisonment"),  # spaCy lists "anyone", not "anybody"
 ])
 def test_seeds_yes_no_by_the_value_in_the_slot(seeds_product, q, word, quoted):
     answer = seeds_product.ask(q)
