@@ -166,7 +166,6 @@ def normalize(question: str) -> str:
 # English text ("kyiv", not "nice" or "reading"; wordfreq Zipf). Casual questions name places so,
 # and the analysis reads names by their capitals.
 CITY_WORD_ZIPF = 4.0
-_LOWER_RUN = re.compile(r"\b[a-z]+(?:\s+[a-z]+){0,2}\b")
 _ACRONYM_COUNTRIES = {"uae": "UAE", "usa": "USA", "uk": "UK"}
 
 

@@ -1017,7 +1017,8 @@ _SAID_BY_Q = re.compile(r"\b[Ww]hat\s+(?:did|does|do|has|have|had)\s+(?P<who>[A-
                         r"(?:say|said|tell|told|write|wrote|post|posted|announce|announced|claim|claimed|warn|"
                         r"warned|add|added|state|stated)\b")
 # "What time of day…": a clock time or a part of the day answers, not a weekday
-_TIME_OF_DAY_Q = re.compile(r"\b(?:what|which)\s+time\b|\bat\s+what\s+hour\b", re.IGNORECASE)
+_TIME_OF_DAY_Q = re.compile(r"\b(?:what|which)\s+time\b(?!\s+of\s+(?:the\s+)?year)|\bat\s+what\s+hour\b",
+                            re.IGNORECASE)
 _TIME_OF_DAY = re.compile(r"\b(?:\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?)|\d{1,2}:\d\d|morning|afternoon|evening|"
                           r"night|noon|midnight|dawn|dusk|midday|overnight|o['’]clock)\b", re.IGNORECASE)
 
