@@ -179,8 +179,7 @@ def _place_names_capitalised(q: str) -> str:
         return places.is_city(name) and (len(words) > 1 or zipf_frequency(words[0], "en") < CITY_WORD_ZIPF)
 
     out: list[str] = []
-    tokens = re.split(r"(\s+)", q)
-    words = tokens[::2]
+    words = q.split(" ")  # `normalize` has collapsed the whitespace
     i = 0
     while i < len(words):
         for n in (3, 2, 1):

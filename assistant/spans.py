@@ -531,7 +531,6 @@ _BROAD_PEOPLE = frozenset({"people", "person", "persons", "individuals", "prison
                            "ppl", "humans"})
 # Hand-written: the few plural nouns news uses for the same people (no offline thesaurus says so).
 _SAME_PEOPLE = (frozenset({"soldiers", "servicemen", "servicewomen", "troops", "personnel", "fighters"}),)
-_DEMONYM_PLURAL = re.compile(r"[a-z]+(?:ians|eans|ans|ese|ish|is)")
 # "more than 20 residents were yet to be released": a count of what has not happened
 _NOT_YET = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:were|are|was|is|remain(?:s|ed)?|have|has|had)\s+"
                       r"(?:yet|still\s+to|not|never)\b", re.IGNORECASE)
@@ -780,8 +779,7 @@ def _unit_score(span: TypedSpan, counted: set[str]) -> float:
 def _people_of_country(word: str) -> bool:
     """"Ukrainians", "Russians", "Israelis", "Chinese" (any case): the people of a country the
     gazetteer knows ("civilians" and "veterans" are not)."""
-    m = _DEMONYM_PLURAL.fullmatch(word.lower())
-    if m is None:
+    if not word.isalpha():
         return False
     for stem_end in range(3, len(word)):
         stem, end = word[:stem_end].lower(), word[stem_end:].lower()
