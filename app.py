@@ -53,22 +53,26 @@ def build_assistant(settings: Settings, progress: bool | None = None, embedder: 
         from assistant.llm import build_llm_answerer
 
         llm = build_llm_answerer(settings, embedder)
-    reader = spans = combiner = answerability = None
+    reader = spans = combiner = answerability = span_reader = None
     if settings.short_answers == "typed":
         from assistant.spans import SpanExtractor
 
         spans = SpanExtractor()
-    if settings.reader == "learned":
-        from assistant.combine import Combiner
+    if settings.reader == "learned" or (spans is not None and settings.span_reader):
         from assistant.reader import DEFAULT_MODEL_DIR, Reader
 
-        reader = Reader(settings.reader_model or DEFAULT_MODEL_DIR)
+        span_reader = Reader(settings.reader_model or DEFAULT_MODEL_DIR)
+    if settings.reader == "learned":
+        from assistant.combine import Combiner
+
+        reader = span_reader
         combiner = Combiner.load() if settings.combiner else None
     elif settings.answerability:
         from assistant.abstain import Answerability
 
         answerability = Answerability.load()
-    answerer = ExtractiveAnswerer(embedder, reader=reader, spans=spans, combiner=combiner, answerability=answerability)
+    answerer = ExtractiveAnswerer(embedder, reader=reader, spans=spans, combiner=combiner, answerability=answerability,
+                                  span_reader=span_reader if settings.span_reader else None)
     return Assistant(store, embedder, ingestor, retriever, answerer, llm=llm,
                      top_k=settings.top_k, default_mode=settings.mode,
                      max_question_chars=settings.max_question_chars)

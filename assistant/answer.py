@@ -2,7 +2,8 @@
 
     passages ─► candidates ─► select (first stage: embedding + lexical features, top READER_POOL)
              ─► reader (learned: P(sentence answers), short-answer span) × question constraints
-             ─► abstain? ─► short answer (typed spans) ─► compose (citations)
+             ─► abstain? ─► short answer (typed spans; the reader's span for untyped questions)
+             ─► compose (citations)
 
 `ExtractiveAnswerer` wires the steps; each lives in its own module named after its arrow. Without a
 reader (unit tests with a fake embedder) the first-stage score decides and the regex cues lead, as
@@ -25,7 +26,15 @@ from assistant.constraints import OUTSIDE_PERIOD, Periods, names_month_of
 from assistant.cues import answer_type as cue_type
 from assistant.dates import DATE_SLACK_DAYS, DateWindow
 from assistant.select import OUT_OF_WINDOW, SentenceScorer, choose, multi_doc, topical_words
-from assistant.spans import TypedSpan, asks_value, offers_value, short_answer, value_required
+from assistant.spans import (
+    TypedSpan,
+    asks_value,
+    expected_labels,
+    learned_lead,
+    offers_value,
+    short_answer,
+    value_required,
+)
 from assistant.types import Answer, Passage
 from index.embeddings import Embedder
 
@@ -45,6 +54,9 @@ class ReaderLike(Protocol):
     @property
     def answer_threshold(self) -> float: ...
 
+    @property
+    def span_threshold(self) -> float: ...
+
     def score(self, question: str, items: Sequence[tuple[str, str]]) -> Sequence[Any]: ...
 
 
@@ -59,10 +71,14 @@ class ExtractiveAnswerer:
 
     def __init__(self, embedder: Embedder, reader: ReaderLike | None = None, spans: SpansLike | None = None,
                  combiner: Combiner | None = None, answerability: abstain.Answerability | None = None,
-                 cache_size: int = 4096) -> None:
+                 cache_size: int = 4096, span_reader: ReaderLike | None = None) -> None:
+        """`reader` scores the answer sentences (None: the first stage decides); `span_reader` (the
+        same model, also when it does not score) proposes the short answer of a question no typed
+        span can answer."""
         self.embedder = embedder
         self.answerability = answerability
         self.reader = reader
+        self.span_reader = span_reader or reader
         self.spans = spans
         self.combiner = combiner
         self.scorer = SentenceScorer(embedder, cache_size=cache_size)
@@ -134,7 +150,7 @@ class ExtractiveAnswerer:
         assert self.reader is not None
         results = self.reader.score(question, [(s.prev_text, s.text) for s in pool])
         for s, r in zip(pool, results, strict=True):
-            s.p_answer, s.span, s.first = float(r.p_answer), r.span, s.score
+            s.p_answer, s.span, s.span_p, s.first = float(r.p_answer), r.span, float(r.span_p), s.score
         for s in pool:
             s.score = self.combiner.probability(s) if self.combiner is not None else s.p_answer
         _constrain(question, pool)
@@ -172,13 +188,24 @@ class ExtractiveAnswerer:
 
     def lead_with_spans(self, question: str, chosen: list[Candidate], qtype: str) -> None:
         """Replace the regex leads of `chosen` by typed short answers (None → no lead): a missing
-        short answer is better than a wrong one."""
+        short answer is better than a wrong one. A question that asks for no typed value ("What was
+        the engine made of?") leads with the learned reader's span where it is as sure as its
+        calibrated span threshold (`spans.learned_lead`)."""
         if self.spans is None:
             return
         tagged = self.spans.spans([s.text for s in chosen])
         for s, spans in zip(chosen, tagged, strict=True):
             best = short_answer(qtype, question, s.text, spans, hint=s.span, article_date=s.passage.date or None)
             s.lead = best.text if best is not None else ""
+        if self.span_reader is None or expected_labels(qtype) or asks_value(qtype, question):
+            return
+        unread = [s for s in chosen if not s.lead and s.span is None]
+        for s, r in zip(unread, self.span_reader.score(question, [(s.prev_text, s.text) for s in unread]),
+                        strict=True):
+            s.span, s.span_p = r.span, float(r.span_p)
+        for s in chosen:
+            if not s.lead and s.span is not None:
+                s.lead = learned_lead(question, s.text, s.span, s.span_p, self.span_reader.span_threshold) or ""
 
 
 def _constrain(question: str, ranked: list[Candidate]) -> None:

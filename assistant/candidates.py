@@ -52,6 +52,7 @@ class Candidate:
     # span (character offsets inside `text`).
     p_answer: float = 0.0
     span: tuple[int, int] | None = None
+    span_p: float = 0.0  # the span's probability (`assistant.reader.ReaderScore.span_p`)
     first: float = 0.0  # the first-stage score, kept when the reader's probability replaces `score`
     # Whether the sentence offers a value of the type the question asks for (`assistant.spans`);
     # True when no typed value is asked or nothing checked it.

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # "typed": short answers are typed spans (spaCy NER + money/percent/count rules, assistant/spans.py);
     # "cues": the regex leads of assistant/cues.py.
     short_answers: Literal["typed", "cues"] = "typed"
+    # With typed short answers: a question asking for no typed value ("What was it made of?") leads
+    # with the learned reader's span (models/reader) when it clears the span threshold calibrated with
+    # it; loads the reader also when it does not score sentences (`reader = "features"`).
+    span_reader: bool = True
     top_k: int = 5
     mode: Literal["extractive", "llm"] = "extractive"
     max_question_chars: int = 1000

@@ -958,6 +958,28 @@ def short_answer(answer_type: str, question: str, sentence: str, spans: Sequence
     return None
 
 
+# The longest short answer the learned span may give, in words: a longer one is a clause, not an answer.
+MAX_LEARNED_WORDS = 8
+
+
+def learned_lead(question: str, sentence: str, span: tuple[int, int], probability: float,
+                 threshold: float) -> str | None:
+    """The reader's predicted span of `sentence` (character offsets) as a short answer, or None when
+    its `probability` is under `threshold` (the reader's calibrated span threshold), it runs over
+    MAX_LEARNED_WORDS words, or it repeats a name the question gives ("Who improved the Savery pump?"
+    → not "Thomas Savery"): an answer names something the question does not."""
+    if probability < threshold:
+        return None
+    text = sentence[span[0] : span[1]].strip(" ,;:.\"'“”‘’()")
+    if not text or len(text.split()) > MAX_LEARNED_WORDS:
+        return None
+    # the question's capitalised words after its first (names, not the wh-word)
+    named = {_key_text(w) for w in _WORD.findall(question)[1:] if w[:1].isupper()}
+    if any(_key_text(w) in named for w in _WORD.findall(text) if w[:1].isupper()):
+        return None
+    return text
+
+
 def _value_keys(spans: Sequence[TypedSpan]) -> list[str]:
     """`value_key` of each span, with a person named by a part of another's name ("Medinsky" after
     "Vladimir Medinsky") given the longer name's key."""

@@ -24,6 +24,7 @@ from assistant.spans import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
 
 # Samples written for these tests.
 MONEY = "The insurer agreed to pay $20,000 to every household after posting $32 billion in annual revenue."
@@ -427,3 +428,50 @@ def test_questions_that_need_a_specific_kind_of_sentence(extractor):
     q = "How many sailors are still held?"
     assert not offers("number", q, "Twelve sailors came home on Sunday.")
     assert offers("number", q, "Twelve sailors came home, and 30 sailors are still held.")
+
+
+# -- the learned span as a short answer (spans.learned_lead) -----------------------------------------
+
+FROST = "Cooperative chair Tomas Reid said a mild spring and new frost fans saved most of the early blossom."
+
+
+def _span_of(sentence: str, text: str) -> tuple[int, int]:
+    start = sentence.index(text)
+    return start, start + len(text)
+
+
+def test_learned_lead_needs_the_calibrated_probability():
+    span = _span_of(FROST, "a mild spring and new frost fans")
+    q = "What saved most of the early blossom?"
+    assert spans.learned_lead(q, FROST, span, 0.5, threshold=0.4) == "a mild spring and new frost fans"
+    assert spans.learned_lead(q, FROST, span, 0.3, threshold=0.4) is None
+
+
+def test_learned_lead_is_no_clause_and_names_nothing_the_question_names():
+    q = "What saved most of the early blossom?"
+    long_span = _span_of(FROST, "Tomas Reid said a mild spring and new frost fans saved most")
+    assert spans.learned_lead(q, FROST, long_span, 0.9, threshold=0.4) is None  # over MAX_LEARNED_WORDS
+    who = "Who did Tomas Reid thank?"
+    assert spans.learned_lead(who, FROST, _span_of(FROST, "Tomas Reid"), 0.9, threshold=0.4) is None
+    # spaces and punctuation at the edges are trimmed, the words kept
+    assert spans.learned_lead(q, FROST, (FROST.index("blossom") - 1, len(FROST)), 0.9, threshold=0.4) == "blossom"
+
+
+@pytest.mark.integration
+def test_untyped_question_leads_with_the_readers_span(tmp_path, minilm):
+    """Production wiring over the project's samples: a what-question no typed span answers gets the
+    reader's span in bold; with `span_reader` off it gets none."""
+    from app import build_assistant
+    from assistant.settings import Settings
+
+    for on in (True, False):
+        a = build_assistant(Settings(store=tmp_path / f"store-{on}", span_reader=on), progress=False, embedder=minilm)
+        a.ingestor.ingest_paths([SAMPLES])
+        a.retriever.invalidate()
+        answer = a.ask("What saved most of the early blossom?")
+        assert not answer.abstained and "frost fans" in answer.citations[0].quote
+        if on:
+            assert answer.short_answer is not None and "frost fans" in answer.short_answer
+            assert answer.answer.startswith(f"**{answer.short_answer}** — ")
+        else:
+            assert answer.short_answer is None
