@@ -101,6 +101,13 @@ _CONTRACTIONS = [
     (r"\bw/", "with "), (r"\bb/w\b", "between"), (r"\bvs\.?(?=\s)", "versus"), (r"\bu\.s\b\.?", "U.S."),
     (r"\buae\b", "UAE"), (r"\busa\b", "USA"), (r"\bdidnt\b", "didn't"), (r"\bwasnt\b", "wasn't"),
     (r"\bwerent\b", "weren't"), (r"\bisnt\b", "isn't"), (r"\barent\b", "aren't"), (r"\bdoesnt\b", "doesn't"),
+    # chat shorthand: "when r the talks", "y did they", "temps in kyiv", "how many yrs"
+    (r"(?-i:(?<![&\w])r(?=\s+[a-z]))", "are"), (r"^y\b(?!['’])", "why"), (r"\babt\b", "about"), (r"\b(?:bc|cuz|coz)\b", "because"),
+    (r"\btemps\b", "temperatures"), (r"\btemp\b", "temperature"), (r"\binfo\b", "information"),
+    (r"\bpics\b", "pictures"), (r"\bpic\b", "picture"), (r"\byrs\b", "years"), (r"\byr\b", "year"),
+    (r"\bmins\b", "minutes"), (r"\bhrs\b", "hours"), (r"\bapprox\b\.?", "approximately"),
+    (r"\bintl\b", "international"), (r"\bgov\b", "government"), (r"\bpres\b", "president"),
+    (r"\brn\b", "right now"), (r"\bdept\b\.?", "department"), (r"\bmin\b(?=\s+of\b)", "minister"),
 ]
 _MONTH_NAMES = [m for m in calendar.month_name if m]
 _MONTH_ABBR = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
@@ -257,6 +264,8 @@ _WHO_PLURAL = re.compile(r"^who\s+(?:are|were)\s+the\s+(?:\w+\s+)?(?P<noun>[a-z]
 _NOT_PLURAL = {"news", "series", "species", "us", "this", "was", "is", "has", "does", "as", "its", "his", "hers",
                "yes", "less", "politics", "status", "crisis", "basis", "process", "press", "chaos", "thus",
                "economics", "always", "perhaps", "whereas", "across", "various", "previous", "famous", "serious"}
+_AUX_WORDS = frozenset({"is", "was", "are", "were", "did", "do", "does", "has", "have", "had", "will", "would", "can",
+                        "could", "should"})
 _IRREGULAR_PLURAL = {"people", "men", "women", "children", "personnel", "police", "staff", "media"}
 
 # -- answer types ------------------------------------------------------------------------------
@@ -374,8 +383,10 @@ def _kind(q: str, n_windows: int) -> Kind:
                                                                        ["of"], ["by"], ["for"], ["with"]):
             continue
         noun, adj = m2.group("noun"), m2.group("adj") or ""
-        if noun in ("is", "was", "are", "were", "did", "do", "does", "has", "have", "had"):
+        if noun in _AUX_WORDS:
             noun = adj
+        elif adj in _AUX_WORDS:
+            break  # "What did engineers replace?": the plural is the verb's subject, no list is asked
         # "which countries mediated": the optional adjective slot holds the noun
         if _is_plural(noun) or (adj and _is_plural(adj)):
             return "list"

@@ -553,14 +553,18 @@ _COUNTED_BEFORE = re.compile(r"\b(?:\d[\d,]*|two|three|four|five|six|seven|eight
 _NOT_PEOPLE = frozenset({"countries", "nations", "states", "sides", "cities", "towns", "villages", "regions", "times",
                          "rounds", "talks", "meetings"}) | _LONG_UNITS
 _NOT_YET_Q = re.compile(r"\b(?:yet|still|not|never|remain\w*)\b|n['’]t\b", re.IGNORECASE)
+# The words between "which/what" and the noun it asks about; an auxiliary among them makes the noun the
+# verb's subject ("What did the mayor cut?" asks for what was cut, not for a mayor).
+_NOT_ITS_SUBJECT = r"(?:(?!(?:do|does|did|will|would|can|could|should|has|have|had)\b)[^\W\d_]+\s+){0,3}"
 # "which company", "what agency", "who is the agency…": the question asks for an organisation (up to
 # three words between: "which Ukrainian foreign ministry spokesman")
-_ORG_Q = re.compile(r"\b(?:which|what|who\s+(?:is|was|are|were)\s+the)\s+(?:[^\W\d_]+\s+){0,3}(?:company|companies|firm|corporation|bank|agency|"
+_ORG_Q = re.compile(r"\b(?:which|what|who\s+(?:is|was|are|were)\s+the)\s+" + _NOT_ITS_SUBJECT +
+                    r"(?:company|companies|firm|corporation|bank|agency|"
                     r"organi[sz]ation|group|party|club|team|carmaker|automaker|airline|retailer|insurer|"
                     r"manufacturer|broadcaster|newspaper|network|university|ministry|department|charity|"
                     r"union|court|regulator|watchdog|operator|supplier|lender|brand)\b", re.IGNORECASE)
 # "which aide", "what official": the question asks for a person
-_PERSON_Q = re.compile(r"\b(?:which|what|who\s+(?:is|was|are|were)\s+the)\s+(?:[^\W\d_]+\s+){0,3}(?:aide|"
+_PERSON_Q = re.compile(r"\b(?:which|what|who\s+(?:is|was|are|were)\s+the)\s+" + _NOT_ITS_SUBJECT + r"(?:aide|"
                        r"official|minister|president|leader|guy|spokes(?:man|woman|person)|negotiator|envoy|"
                        r"diplomat|person|man|woman|politician|"
                        r"lawmaker|senator|judge|player|coach|chief|executive|ceo|director|author|writer|"

@@ -69,6 +69,10 @@ SAME_POINT = 0.8
 MMR_REDUNDANCY = 0.6
 W_NEW_FACET = 0.5
 SUMMARY_TARGET = 4
+# A summary of one aspect: the weight of closeness to it (embedding and its words said), and the
+# largest share of the articles' sentences a word may appear in and still name an aspect.
+W_FOCUS = 0.6
+ASPECT_SHARE = 0.3
 # News puts the facts of an event first: a sentence in the article's first characters gets this bonus
 # when a comparison looks for one of its attributes.
 EARLY_CHARS, EARLY_BONUS = 600, 0.15
@@ -670,14 +674,27 @@ def listing(analysis: QuestionAnalysis, question: str, passages: list[Passage], 
     # the question's most specific word ("mediators" rather than "swap") decides, when the articles
     # name values beside it; otherwise any of its key words
     key = {max(key_stems, key=tools.idf)} if key_stems else set()
+    nation = _nation_asked(question)
+    if nation:  # the nation as a key word is said in any of its names: "US officials" for "American officials"
+        said = _stems(" ".join({w for s in ranked for w in s.text.split() if _nation(w) == nation}), tools)
+        for stems in (key, key_stems):
+            if stems & _stems(_list_words(question)[0], tools):
+                stems |= said
     # the best sentences, and every other retrieved one that says the specific word: a list gathers
     # all that say the relation, not only those most like the question ("…prisoner swap" echoes)
     chosen = [s for s in ranked[:LIST_POOL] if s.score >= LIST_RATIO * best]
     chosen += [s for s in ranked[LIST_POOL:] if key & s.tokens][: LIST_POOL]
+    # "Which Russian officials…": the names said with that nation, wherever they stand
+    if nation:
+        said = [s for s in ranked if s not in chosen and _NAME_PAIR.search(s.text)
+                and any(_nation(w) == nation for w in s.text.split())]
+        chosen += said[:LIST_POOL]
     typed = _typed_values(analysis.answer_type, question, chosen, tools)
     found = _listed(chosen, typed, key, tools) if key else {}
     if not found:
         found = _listed(chosen, typed, key_stems, tools)
+    if nation:
+        found = {k: v for k, v in found.items() if _of_nation(v[0], nation, ranked)}
     if not found:
         return None
     citer = _Citer(ranked)
@@ -756,17 +773,85 @@ _TYPE_NOUNS = {"countries", "country", "cities", "city", "towns", "places", "reg
                "figures", "ones", "men", "women", "players", "firms", "parties", "agencies"}
 
 
+# Words about the articles rather than the values ("…are named in the articles", "mentioned in the reports")
+_META = re.compile(r"\b(?:(?:are|is|were|was|get|gets|got|been|being)\s+)?(?:named|mentioned|cited|quoted|listed|"
+                   r"referred\s+to|featured)\b|\b(?:in|across|by|from|according\s+to)\s+(?:the\s+|these\s+|"
+                   r"all\s+(?:the\s+)?)?(?:articles?|reports?|stories|story|coverage|texts?)\b", re.IGNORECASE)
+
+
+def _list_words(question: str) -> list[str]:
+    """The question's words after the wh-word or imperative ("Which", "Name the"), without words about
+    the articles themselves."""
+    words = re.sub(r"^\s*(?:which|what|who(?:\s+(?:are|were))?|name|list)\s+(?:(?:all\s+)?the\s+)?", "",
+                   topical_words(question), flags=re.I)
+    return _META.sub(" ", words).split()
+
+
 def _key_stems(question: str, tools: Tools) -> set[str]:
     """The question's verbs and nouns that say what the values do ("mediated"), without the wh-words,
-    the type noun ("countries") and the topic words every sentence shares."""
-    words = re.sub(r"^\s*(?:which|what|who|name|list)\s+(?:(?:all\s+)?the\s+)?", "", topical_words(question),
-                   flags=re.I)
-    first = words.split()[:2]  # "Which Russian officials…": an adjective may come first
-    for w in first:
+    the type noun ("countries"), stop words and words about the articles ("named in the articles")."""
+    words = _list_words(question)
+    for i, w in enumerate(words[:2]):  # "Which Russian officials…": an adjective may come first
         if w.lower() in _TYPE_NOUNS:
-            words = words.replace(w, " ", 1)
+            del words[i]
             break
-    return _stems(words, tools)
+    stop = stop_words()
+    kept = " ".join(w for w in words if w.lower() not in stop or w[:1].isupper())  # "US" is no "us"
+    return {t for t in _stems(kept, tools) if t not in stop or t.upper() in kept}  # "would-be" → no "would"
+
+
+_NAME_PAIR = re.compile(r"(?<!^)\b[A-Z][a-z]+\s+[A-Z][a-z]+")  # "… Sergei Lavrov", not the opening word
+
+
+def _nation_asked(question: str) -> str:
+    """The nation a list's type noun is narrowed to ("Which *Russian* officials…", "Name the *US*
+    negotiators") as a `_nation` key, or ""."""
+    words = _list_words(question)
+    if len(words) >= 2 and words[1].lower().strip("?.!,;:") in _TYPE_NOUNS | {"negotiators", "mediators", "ministers", "diplomats",
+                                                              "envoys", "soldiers", "troops", "prisoners"}:
+        return _nation(words[0])
+    return ""
+
+
+def _nation(word: str) -> str:
+    """A country or its people as one key: "Russia", "Russian", "Russia's", "Russians" → "russi";
+    "US", "U.S.", "American" → "united states"; "" for a word that names no country or people.
+    Hand-written: the gazetteer knows countries, not their demonyms."""
+    from assistant import places as gazetteer
+
+    w = re.sub(r"['’]s?$", "", word)
+    if not w[:1].isupper():
+        return ""
+    if w.lower() in ("american", "americans", "america"):
+        return "united states"
+    key = canonical(w)
+    if gazetteer.is_country(w) or gazetteer.is_country(key.title()):
+        return key if " " in key else re.sub(r"(?:a|e|y)$", "", key)
+    m = re.fullmatch(r"([A-Z][a-z]+?)(?:ians?|eans?|ans?|ese|ish|is|i)", w)
+    for end in ("", "a", "e", "y", "ia", "ey", "and", "any") if m else ():
+        if gazetteer.is_country(m.group(1) + end):
+            return _nation(m.group(1) + end)
+    return ""
+
+
+def _of_nation(value: str, nation: str, sentences: Sequence[Candidate]) -> bool:
+    """Some sentence ties the named value to `nation`: a country or demonym word among the few words
+    before the name in its clause ("Russian Foreign Minister Sergei Lavrov", "Ukraine's lead negotiator
+    Rustem Umerov") or in the appositive after it ("Vladimir Medinsky, one of Russia's top negotiators")."""
+    last = value.split()[-1]
+    for s in sentences:
+        for m in re.finditer(rf"\b{re.escape(last)}\b", s.text):
+            start = m.start()
+            a = max(s.text.rfind(",", 0, start), s.text.rfind(";", 0, start), s.text.rfind("—", 0, start)) + 1
+            near = re.findall(r"[\w.'’-]+", s.text[a:start])[-LIST_NEAR:]
+            if _EXAMPLES.match(s.text[a:start]):  # "US officials, including … Steve Witkoff"
+                near += re.findall(r"[\w.'’-]+", s.text[: max(0, a - 1)])[-LIST_NEAR:]
+            rest = s.text[m.end() :]
+            if rest.startswith(","):
+                near += re.findall(r"[\w.'’-]+", rest[1:].split(",")[0])[:LIST_NEAR]
+            if any(_nation(w) == nation for w in near):
+                return True
+    return False
 
 
 _EXAMPLES = re.compile(r"^\s*(?:including|such\s+as|like|among\s+them|notably)\b", re.IGNORECASE)
@@ -864,9 +949,11 @@ def _central(analysis: QuestionAnalysis, question: str, sentences: list[Candidat
     """3–5 sentences of `sentences` by centrality, coverage, position and topic, without repeats;
     a pronoun-initial one preceded by the sentence before it (from `every`, all the articles' sentences)."""
     # the topic: what the question names, and the lead sentence of the first article (news states
-    # the event in its first sentence), so sentences about the event rank above side stories
+    # the event in its first sentence), so sentences about the event rank above side stories — unless
+    # the question asks about one aspect of it ("the row over Kursk civilians"): then that aspect
+    focus = _focus(analysis, question, sentences, tools)
     vecs = _embed(tools, [*(s.text for s in sentences), analysis.target or question, sentences[0].text])
-    sv, qv = vecs[:-2], vecs[-2] + vecs[-1]
+    sv, qv = vecs[:-2], vecs[-2] if focus else vecs[-2] + vecs[-1]
     sims = sv @ sv.T
     n = len(sentences)
     central = (sims.sum(axis=1) - 1.0) / max(1, n - 1)
@@ -882,6 +969,9 @@ def _central(analysis: QuestionAnalysis, question: str, sentences: list[Candidat
     facets = [_facets(s.text) for s in sentences]  # who / when / where / how many
     cover = np.array([len(f) / 4 for f in facets])
     score = W_CENTRAL * central + W_COVER * cover + W_POSITION * position + W_TOPIC * topic
+    if focus:
+        said = np.array([len(focus & (s.tokens | s.prev_tokens)) / len(focus) for s in sentences])
+        score += W_FOCUS * (topic + said)
     # Maximal marginal relevance: each next sentence is central and says something the chosen ones
     # do not (an article often restates its lead further down).
     chosen: list[int] = []
@@ -920,6 +1010,29 @@ def _central(analysis: QuestionAnalysis, question: str, sentences: list[Candidat
         if all(s.start != o.start or s.passage.doc_id != o.passage.doc_id for o in out):
             out.append(s)
     return out[: SUMMARY_MAX + 1]
+
+
+# Words of a summary request that name no aspect: the event itself, the articles, the asking.
+_NO_ASPECT = frozenset({"exchange", "exchanges", "swap", "swaps", "talks", "negotiations", "deal", "war", "news",
+                        "article", "articles", "report", "reports", "story", "stories", "coverage", "events",
+                        "event", "situation", "things", "latest", "happened", "happening", "describes", "describe",
+                        "says", "said", "according", "short", "brief", "briefly", "overview", "summary", "main",
+                        "key", "points", "prisoner", "prisoners"})
+
+
+def _focus(analysis: QuestionAnalysis, question: str, sentences: list[Candidate], tools: Tools) -> set[str]:
+    """The stems of the aspect a summary asks about ("the *row* over *Kursk civilians*", "the *human
+    toll*"), empty when it asks about the event as a whole ("the August exchange"): the target's
+    content words without the period, words that name no aspect, and words most of the articles'
+    sentences share."""
+    text = analysis.target or question
+    for w in analysis.windows:
+        text = text.replace(w.phrase, " ")
+    stop = stop_words()
+    words = [w for w in re.findall(r"[\w'’-]+", text) if w.lower() not in stop and w.lower() not in _NO_ASPECT
+             and not _DAY.fullmatch(w)]
+    stems = _stems(" ".join(words), tools)
+    return {t for t in stems if sum(t in s.tokens for s in sentences) <= ASPECT_SHARE * len(sentences)}
 
 
 def _embed(tools: Tools, texts: list[str]) -> np.ndarray:

@@ -155,6 +155,9 @@ def test_lists_ask_for_several_values(q, answer_type):
     ("What percentage of the prisoners were civilians?", "percent"),
     ("What year did the invasion begin?", "date"),
     ("Which ministry released the video?", "organization"),
+    # a plural after "what did" is the verb's subject: no list, no type
+    ("What did engineers replace on the bridge?", "other"),
+    ("What will the negotiators discuss next?", "other"),
 ])
 def test_factoid_answer_types(q, answer_type):
     a = analyze(q, RESOLVE)
@@ -175,6 +178,11 @@ def test_casual_forms_are_spelled_out():
     assert normalize("did the uae help?") == "did the UAE help?"
     assert analyze("did norway and peru meet in oslo?", RESOLVE).entities == ("Norway", "Peru", "Oslo")
     assert normalize("is it nice in reading") == "is it nice in reading"
+    # chat shorthand; "R&D" and a lone "r" are no "are"
+    assert normalize("when r the talks supposed to continue") == "when are the talks supposed to continue"
+    assert normalize("temps in kyiv?") == "temperatures in Kyiv?"
+    assert normalize("y did they stall, how many yrs") == "why did they stall, how many years"
+    assert normalize("R&D spending") == "R&D spending" and normalize("what is r?") == "what is r?"
 
 
 def test_periods_one_two_and_open():

@@ -475,3 +475,10 @@ def test_untyped_question_leads_with_the_readers_span(tmp_path, minilm):
             assert answer.answer.startswith(f"**{answer.short_answer}** — ")
         else:
             assert answer.short_answer is None
+
+
+def test_what_did_the_role_noun_do_asks_for_no_person():
+    """"What did the mayor cut?" asks for what was cut; "Which mayor…" asks for a person."""
+    assert spans._question_labels("other", "What did the mayor cut at dawn?") == frozenset()
+    assert spans._question_labels("other", "Which mayor cut the ribbon?") == frozenset({"person"})
+    assert spans._question_labels("other", "What will the company build?") == frozenset()

@@ -154,6 +154,36 @@ def test_seeds_definitions(seeds_assistant, q, role):
 
 
 @pytest.mark.integration
+def test_seeds_summary_of_one_aspect_is_about_it(seeds_assistant):
+    """"The row over Kursk civilians": the sentences about it, not the article's whole story."""
+    answer = seeds_assistant.ask("Summarize the row over Kursk civilians in the August 2025 report")
+    own = [c for c in answer.citations if c.duplicate_of is None]
+    assert 3 <= len(own) <= 6 and all(c.file_name == "001_45e66518b8011f6b.txt" for c in own)
+    assert sum("Kursk" in c.quote for c in own) >= 2 and "Medinsky" in answer.answer
+    _check(seeds_assistant, answer)
+
+
+def test_summary_focus_is_the_aspect_not_the_event():
+    from assistant.question import analyze
+    from assistant.strategies import _focus
+
+    class _T:
+        @staticmethod
+        def tokens(text):
+            return [w.lower()[:6] for w in re.findall(r"\w+", text)]
+
+    class _S:
+        def __init__(self, text):
+            self.tokens = set(_T.tokens(text))
+
+    sentences = [_S(t) for t in ("The exchange of 146 prisoners took place on Sunday.", "The exchange was announced.",
+                                 "Residents of the border region were not released.", "The swap was mediated.")]
+    assert _focus(analyze("Summarize the August exchange"), "", sentences, _T()) == set()
+    assert _focus(analyze("Summarize the row over border residents"), "", sentences, _T()) == {"row", "border",
+                                                                                              "reside"}
+
+
+@pytest.mark.integration
 @pytest.mark.parametrize("q", ["Summarize the August exchange", "summarise the aug swap",
                                "What happened in August 2025?"])
 def test_seeds_summary_of_the_august_exchange(seeds_assistant, q):
@@ -375,6 +405,33 @@ def test_seeds_list_values_beside_the_relation(seeds_product, q, expected):
     _check(seeds_product, answer)
 
 
+@pytest.mark.parametrize("q, nation, others", [
+    # the nation narrows the type noun: a name said with it ("Russian Foreign Minister Sergei Lavrov"),
+    # not every official of the articles; "named in the articles" says nothing about the values
+    ("Which Russian officials are named in the articles?", "Lavrov", ["Zelenskyy", "Witkoff", "Kushner", "Lubinets"]),
+    ("Which Ukrainian officials talked to reporters about the February 2026 talks?", "Tykhyi",
+     ["Witkoff", "Lavrov", "Medinsky"]),
+])
+def test_seeds_list_of_one_nations_officials(seeds_product, q, nation, others):
+    answer = seeds_product.ask(q)
+    assert answer.short_answer is not None and nation in answer.short_answer
+    assert not any(o in answer.short_answer for o in others)
+    _check(seeds_product, answer)
+
+
+def test_nation_keys_join_countries_and_their_people():
+    from assistant.strategies import _nation, _nation_asked
+
+    assert _nation("Russia") == _nation("Russian") == _nation("Russia’s") == _nation("Russians") != ""
+    assert _nation("Ukraine") == _nation("Ukrainian") != _nation("Russia")
+    assert _nation("US") == _nation("U.S.") == _nation("American") == _nation("United States")
+    assert _nation("Poland") == _nation("Polish") and _nation("Turkey") == _nation("Turkish")
+    assert _nation("President") == _nation("Kyiv") == _nation("russian") == ""  # no nation; lower case is no name
+    assert _nation_asked("Which Russian officials spoke?") == _nation("Russia")
+    assert _nation_asked("Who were the American negotiators?") == _nation("US")
+    assert _nation_asked("Which countries mediated?") == ""
+
+
 def test_key_words_of_a_list_question_keep_the_relation_noun():
     from assistant.strategies import _key_stems
 
@@ -388,6 +445,9 @@ def test_key_words_of_a_list_question_keep_the_relation_noun():
     assert "mediat" in _key_stems("List the mediators of the swap", _T())  # the relation noun is
     officials = _key_stems("Which Russian officials spoke?", _T())
     assert "spoke" in officials and "offici" not in officials
+    # words about the articles are no key words; a stop word's capitalised homonym ("US") is one
+    assert _key_stems("Which Russian officials are named in the articles?", _T()) == {"russia"}
+    assert _key_stems("Which officials from the US were named?", _T()) == {"us"}
 
 
 def test_a_summary_facet_count_is_a_count_of_things():
