@@ -676,19 +676,18 @@ def listing(analysis: QuestionAnalysis, question: str, passages: list[Passage], 
     key = {max(key_stems, key=tools.idf)} if key_stems else set()
     nation = _nation_asked(question)
     if nation:  # the nation as a key word is said in any of its names: "US officials" for "American officials"
-        said = _stems(" ".join({w for s in ranked for w in s.text.split() if _nation(w) == nation}), tools)
+        names = _stems(" ".join({w for s in ranked for w in s.text.split() if _nation(w) == nation}), tools)
         for stems in (key, key_stems):
             if stems & _stems(_list_words(question)[0], tools):
-                stems |= said
+                stems |= names
     # the best sentences, and every other retrieved one that says the specific word: a list gathers
     # all that say the relation, not only those most like the question ("…prisoner swap" echoes)
     chosen = [s for s in ranked[:LIST_POOL] if s.score >= LIST_RATIO * best]
     chosen += [s for s in ranked[LIST_POOL:] if key & s.tokens][: LIST_POOL]
     # "Which Russian officials…": the names said with that nation, wherever they stand
     if nation:
-        said = [s for s in ranked if s not in chosen and _NAME_PAIR.search(s.text)
-                and any(_nation(w) == nation for w in s.text.split())]
-        chosen += said[:LIST_POOL]
+        chosen += [s for s in ranked if s not in chosen and _NAME_PAIR.search(s.text)
+                   and any(_nation(w) == nation for w in s.text.split())][:LIST_POOL]
     typed = _typed_values(analysis.answer_type, question, chosen, tools)
     found = _listed(chosen, typed, key, tools) if key else {}
     if not found:
@@ -828,9 +827,10 @@ def _nation(word: str) -> str:
     if gazetteer.is_country(w) or gazetteer.is_country(key.title()):
         return key if " " in key else re.sub(r"(?:a|e|y)$", "", key)
     m = re.fullmatch(r"([A-Z][a-z]+?)(?:ians?|eans?|ans?|ese|ish|is|i)", w)
-    for end in ("", "a", "e", "y", "ia", "ey", "and", "any") if m else ():
-        if gazetteer.is_country(m.group(1) + end):
-            return _nation(m.group(1) + end)
+    stem = m.group(1) if m else ""
+    for end in ("", "a", "e", "y", "ia", "ey", "and", "any") if stem else ():
+        if gazetteer.is_country(stem + end):
+            return _nation(stem + end)
     return ""
 
 
