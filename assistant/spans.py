@@ -713,7 +713,7 @@ def _candidates(answer_type: str, question: str, spans: Sequence[TypedSpan]) -> 
     for s in spans:
         # a group named in the plural acts like an organisation ("the Democrats", "Muslims")
         group = "organization" in labels and s.label == "nationality" and s.text.endswith("s")
-        if (s.label not in labels and not group) or _in_question(s, question):
+        if (s.label not in labels and not group) or _in_question(s, question) or _outside_country(question, s):
             continue
         if when and _is_duration(s):
             continue  # "three years" does not say when
@@ -1033,6 +1033,10 @@ OFFICES = frozenset({"minister", "president", "premier", "secretary", "mayor", "
 # "Who was the journalist freed…?": a person described by what they do is named too
 HOLDER_NOUNS = OFFICES | {"journalist", "reporter", "photographer", "negotiator", "mediator", "envoy", "aide",
                           "diplomat", "commander", "pilot", "lawyer", "judge", "suspect", "victim", "soldier"}
+# Nouns of people whose name a question may ask for ("the name of her son", "…of the prime minister")
+_PERSON_NOUNS = HOLDER_NOUNS | {"son", "sons", "daughter", "mother", "father", "wife", "husband", "brother", "sister",
+                                "child", "man", "woman", "boy", "girl", "person", "leader", "official", "player",
+                                "author", "founder", "owner", "prisoner", "resident", "citizen"}
 _ROLE_HOLDER_Q = re.compile(
     r"\bwho\s+(?:is|was|are|were)\s+(?:the\s+|(?:\w+)['’]s\s+)(?P<role>(?:\w+\s+){0,2}"
     rf"(?:{'|'.join(sorted(HOLDER_NOUNS, key=len, reverse=True))}))\b", re.IGNORECASE)
@@ -1069,12 +1073,32 @@ def asks_value(answer_type: str, question: str) -> bool:
 
 
 def value_required(answer_type: str, question: str) -> bool:
-    """Whether a sentence without the value `asks_value` looks for cannot answer at all. Not so for a
-    place asked with "where": a located place is preferred, but "captured in areas like Kyiv" answers
-    without a preposition of place."""
+    """Whether a sentence without the value `asks_value` looks for cannot answer at all: also "which
+    city / country…?" (a sentence naming none does not say which). Not so for a place asked with
+    "where": a located place is preferred, but "captured in areas like Kyiv" answers without a
+    preposition of place."""
     return answer_type in CHECKED_TYPES or bool(
         _WEEKDAY_Q.search(question) or _NAME_OF_Q.search(question) or _ROLE_HOLDER_Q.search(question)
-        or _SAID_BY_Q.search(question) or _TIME_OF_DAY_Q.search(question))
+        or _SAID_BY_Q.search(question) or _TIME_OF_DAY_Q.search(question)
+        or (answer_type in ("city", "country") and _WHICH_PLACE_Q.search(question)))
+
+
+# "Which town…", "what country…": the place noun is what is asked
+_WHICH_PLACE_Q = re.compile(r"\b(?:which|what)\s+(?:[a-z]+\s+)?(?:city|cities|town|towns|village|villages|capital|"
+                            r"country|countries|nation)\b", re.IGNORECASE)
+# "…in which city in Belarus…": the city asked for lies in that country
+_CITY_IN_Q = re.compile(r"\b(?:city|cities|town|towns|village|villages|capital)\s+(?:in|of)\s+(?:the\s+)?"
+                        r"(?P<country>[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)")
+
+
+def _outside_country(question: str, span: TypedSpan) -> bool:
+    """The question asks for a city in a country and this is a country, or a city the gazetteer puts
+    elsewhere."""
+    m = _CITY_IN_Q.search(question)
+    if m is None or span.label not in ("city", "place", "country"):
+        return False
+    return span.label == "country" or places.is_country(span.text) \
+        or places.city_in(span.text, m.group("country")) is False
 
 
 def _located(sentence: str, span: TypedSpan) -> bool:
@@ -1101,8 +1125,16 @@ def offers_value(answer_type: str, question: str, spans: Sequence[TypedSpan], se
     if said_by and sentence is not None:
         surname = said_by.group("who").split()[-1]
         return bool(re.search(rf"\b{re.escape(surname[:6])}", sentence))
-    if _NAME_OF_Q.search(question):
-        return any(s.label in _NAME_LABELS and not _in_question(s, question) for s in spans)
+    name_of = _NAME_OF_Q.search(question)
+    if name_of:
+        # "the name of Natalia's son": a person's name, not the town in the sentence
+        nouns = set(re.findall(r"[a-z]+", question[name_of.end() :].lower())[:6]) & _PERSON_NOUNS
+        # the name right after the noun ("her son Valerii") when the tagger misses it
+        named = sentence is not None and any(
+            m.group(1) not in question
+            for m in re.finditer(rf"\b(?:{'|'.join(nouns)})\s+([A-Z][a-z]+)\b", sentence)) if nouns else False
+        return named or any((_names_person(s) if nouns else s.label in _NAME_LABELS) and not _in_question(s, question)
+                            for s in spans)
     if _ROLE_HOLDER_Q.search(question) and sentence is not None:
         return _holds_role(question, sentence, spans)
     if _WHERE_ASKED.search(question) and sentence is not None:
@@ -1114,6 +1146,7 @@ def offers_value(answer_type: str, question: str, spans: Sequence[TypedSpan], se
     loose = set().union(*(_LOOSE.get(label, {label}) for label in labels))
     when = _asks_when(answer_type, question)
     return any(s.label in loose and not _in_question(s, question) and not (when and _is_duration(s))
+               and not _outside_country(question, s)
                and (sentence is None or fits_asked(question, sentence, s)) for s in spans)
 
 

@@ -482,3 +482,31 @@ def test_what_did_the_role_noun_do_asks_for_no_person():
     assert spans._question_labels("other", "What did the mayor cut at dawn?") == frozenset()
     assert spans._question_labels("other", "Which mayor cut the ribbon?") == frozenset({"person"})
     assert spans._question_labels("other", "What will the company build?") == frozenset()
+
+
+def test_the_name_of_a_person_is_a_persons_name():
+    """"The name of her son": a person named (by the tagger, or right after the noun), not a town."""
+    q = "What is the name of the harbour master's son?"
+    town = "The harbour master's son was last seen in Port Alder."
+    named = "The harbour master waited for his son Oskar at the quay."
+    assert not spans.offers_value("name", q, [TypedSpan("Port Alder", 40, 50, "city")], town)
+    assert spans.offers_value("name", q, [], named)
+    # a thing's name may be any name
+    assert spans.offers_value("name", "What is the name of the ferry?", [TypedSpan("Port Alder", 0, 10, "city")],
+                              "Port Alder sails at dawn.")
+
+
+def test_a_city_in_a_country_lies_there():
+    from assistant import places
+
+    assert places.city_in("Minsk", "Belarus") is True
+    assert places.city_in("Abu Dhabi", "Belarus") is False
+    assert places.city_in("Port Alder", "Belarus") is None  # unknown to the gazetteer: not ruled out
+    q = "In which city in Belarus did the bus stop?"
+    sentence = "The bus left Abu Dhabi and stopped in Minsk, Belarus."
+    tagged = [TypedSpan("Abu Dhabi", 13, 22, "city"), TypedSpan("Minsk", 38, 43, "city"),
+              TypedSpan("Belarus", 45, 52, "country")]
+    assert short_answer("city", q, sentence, tagged).text == "Minsk"
+    # a sentence naming only a country or a city elsewhere does not say which city
+    assert spans.value_required("city", q)
+    assert not spans.offers_value("city", q, [TypedSpan("Abu Dhabi", 13, 22, "city")], sentence)
