@@ -210,6 +210,11 @@ def _place_names_capitalised(q: str) -> str:
 
 # -- kind rules ------------------------------------------------------------------------------
 
+# "…, according to the May 2025 article", "as the SBS report describes it": which article to read, not
+# what is asked (the period stays in `normalized`, which the windows are read from)
+_ATTRIBUTION = re.compile(r",?\s*\b(?:according\s+to|as\s+(?:reported|described|told)\s+(?:by|in)|as)\s+(?:the\s+)?"
+                          r"(?:[\w.-]+\s+){0,3}(?:article|report|story|coverage|piece)s?\b"
+                          r"(?:\s+(?:describes|puts|says|tells|reports)(?:\s+it)?)?(?=\s*[?.!,]*$)", re.IGNORECASE)
 _POLITE = re.compile(
     r"^(?:(?:hey|hi|hello|ok(?:ay)?|so|well|please|quick question|question)[,:!]?\s+)*"
     r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?(?:tell\s+me\s+|let\s+me\s+know\s+)?"
@@ -293,13 +298,20 @@ _PERCENT = re.compile(r"\b(?:what|which)\s+(?:percent(?:age)?|share|proportion|f
 _POINT_NOUNS = frozenset({"issues", "points", "problems", "reasons", "demands", "obstacles", "topics", "concerns",
                           "conditions", "terms", "steps", "measures", "changes", "goals", "questions", "challenges",
                           "risks", "factors", "effects", "results", "benefits", "kinds", "types", "ways", "things",
-                          "ideas", "proposals", "options", "priorities", "disputes", "differences", "items"})
+                          "ideas", "proposals", "options", "priorities", "disputes", "differences", "items",
+                          "parts", "aspects", "categories", "sorts", "expressions", "emotions", "feelings",
+                          "reactions", "moods"})
 _POINTS_ASKED = re.compile(r"^(?:what|which|list|name)\b(?:\s+\S+){0,4}?\s+(?P<noun>" + "|".join(sorted(_POINT_NOUNS))
                            + r")\b")
 
 
 def _asks_for_points(low: str) -> bool:
-    return bool(_POINTS_ASKED.search(low))
+    """"What issues…", "which groups of people…" (kinds of people, not organisations)."""
+    return bool(_POINTS_ASKED.search(low) or _GROUPS_OF.search(low))
+
+
+_GROUPS_OF = re.compile(r"^(?:what|which|list|name)\b(?:\s+\S+){0,3}?\s+groups\s+of\s+(?:people|persons|prisoners|"
+                        r"captives|detainees|civilians|residents|citizens|individuals)\b")
 
 
 def _answer_type(q: str, kind: Kind) -> AnswerType:
@@ -608,6 +620,7 @@ def analyze(question: str, resolve: WindowResolver | None = None) -> QuestionAna
     windows it names (`windows_from(article_dates)` or the retriever's); without it, no windows."""
     normalized = normalize(question)
     core = _POLITE.sub("", normalized, count=1).strip() or normalized
+    core = _ATTRIBUTION.sub("", core).strip() or core
     core = core[0].upper() + core[1:] if core else core
     windows = resolve(normalized) if resolve is not None else []
     kind = _kind(core, len(windows))
@@ -627,6 +640,8 @@ def analyze(question: str, resolve: WindowResolver | None = None) -> QuestionAna
     answer_type = _answer_type(low, kind)
     if kind == "list" and answer_type == "other" and not _asks_for_points(low):
         answer_type = "name"
+    elif kind == "list" and _GROUPS_OF.search(low):
+        answer_type = "other"  # "which groups of people": kinds of people, not organisations
     dependent = _dependent(core)
     anchored = bool(windows) or bool(entities) or bool(_NUMBER.search(core)) or bool(_SPECIFIER.search(core)) \
         or bool(re.search(r"\b(?:all|everything|every|each|articles)\b", low))

@@ -133,6 +133,9 @@ def test_more_than_a_number_is_not_a_comparison():
     ("What issues are holding up a deal?", "other"),
     ("Which demands did the union make?", "other"),
     ("List the main obstacles to a ceasefire", "other"),
+    # kinds of people, not organisations
+    ("Which groups of people were freed in the swap?", "other"),
+    ("What emotions did the families show?", "other"),
 ])
 def test_lists_ask_for_several_values(q, answer_type):
     a = analyze(q, RESOLVE)
@@ -240,3 +243,13 @@ def test_analysis_is_frozen():
     a = analyze("Who is Steve Witkoff?")
     with pytest.raises(AttributeError):
         a.kind = "summary"  # type: ignore[misc]
+
+
+def test_which_article_to_read_is_not_what_is_asked():
+    """"…, according to the May 2025 article" keeps the question's kind and target; the period stays."""
+    a = analyze("Who is Donald Trump, according to the May 2025 article?", RESOLVE)
+    assert a.kind == "definition" and a.target == "Donald Trump"
+    assert a.window is not None and a.window.start == date(2025, 5, 1)
+    s = analyze("Give me an overview of the toll of the war as the SBS article describes it", RESOLVE)
+    assert s.kind == "summary" and s.target == "the toll of the war"
+    assert analyze("Who mediated, according to reports?", RESOLVE).kind == "factoid"
