@@ -63,6 +63,44 @@ def unknown_terms(question: str, in_corpus: Callable[[str], bool],
     return unknown
 
 
+# A title or proper name of common words joined by a small word ("War and Peace", "Lord of the Rings"):
+# every word may occur in the articles while the name does not. Not at the question's start.
+_TITLE = re.compile(r"(?<=\s)[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*(?:\s+(?:and|of|the|for|&)(?:\s+the)?\s+[A-Z][a-z]+"
+                    r"(?:\s+[A-Z][a-z]+)*)+")
+# offices and institutions ("the President of Ukraine" is "the Ukrainian President")
+_INSTITUTION = re.compile(r"\b(?:Ministry|Minister|Department|Secretary|President|Prime|Mayor|Governor|Chancellor|King|"
+                          r"Queen|Head|Chief|Director|Bank|University|Office|Council|Court|Committee|Union|Republic|"
+                          r"Kingdom|States|Emirates|Gulf|Sea|Bay|Isle|Islands?|Province|Region)\b")
+
+
+def missing_titles(question: str, texts: Sequence[str]) -> list[str]:
+    """The titles in `question` ("Who wrote War and Peace?") that none of `texts` (the retrieved
+    passages: a passage holding the title would be retrieved by its words) contains, case and spacing
+    aside. Institutions and places are left out: their names are written many ways ("the Ministry of
+    Defence", "the defence ministry"); so is a question in title case."""
+    words = question.split()
+    if sum(w[:1].isupper() for w in words) > 0.6 * len(words):
+        return []
+    haystack = " ".join(" ".join(texts).lower().split())
+    from assistant import places
+
+    found = []
+    for m in _TITLE.finditer(question):
+        title = m.group(0)
+        if _INSTITUTION.search(title) or any(places.is_place(w) for w in title.split()):
+            continue
+        if not re.search(r"\s(?:of|the|for)\s", title) and not _WORK_CUE.search(question[: m.start()]):
+            continue  # "Steve Witkoff and Jared Kushner", "Trump and Putin": names listed, not a title
+        if " ".join(title.lower().split()) not in haystack:
+            found.append(title)
+    return found
+
+
+# "the novel War and Peace", "who wrote Pride and Prejudice": the words before a title joined by "and"
+_WORK_CUE = re.compile(r"\b(?:novel|book|film|movie|song|album|play|poem|series|show|painting|opera|game|wrote|"
+                       r"write|written|directed|sang|sung|painted|composed|published)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
 def demonym_of_known_place(word: str, in_corpus: Callable[[str], bool],
                             tokenize: Callable[[str], list[str]]) -> bool:
     """"Italian" when the articles say "Italy", "Russian" for "Russia", "Chinese" for "China",

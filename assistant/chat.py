@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
+from assistant import abstain
 from assistant.answer import ExtractiveAnswerer
 from assistant.conversation import Conversation, TurnPlan, known_to_corpus
 from assistant.dates import DATE_SLACK_DAYS, DateWindow, resolve_windows
@@ -162,6 +163,8 @@ class Assistant:
         answerer for factoids (and when a strategy has nothing to add)."""
         analysis = plan.analysis
         pool = _in_topic_window(plan, pool)
+        if abstain.missing_titles(plan.question, [p.text for p in pool]):  # "Who wrote War and Peace?"
+            return Answer(question=plan.question, answer=abstain.ABSTAIN_TEXT, abstained=True)
         answer = answer_for(analysis, plan.question, pool, self._tools(filters, k))
         if answer is not None:
             return answer

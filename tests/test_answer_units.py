@@ -133,3 +133,18 @@ def test_ui_failures_are_told_in_plain_words():
     assert "store is not reachable" in failure_reason(StoreUnavailableError("http://10.0.0.5:8000 refused"))
     plain = failure_reason(KeyError("/srv/secret/path"))
     assert "KeyError" not in plain and "/srv" not in plain
+
+
+def test_a_title_no_passage_holds_is_missing():
+    """"War and Peace": every word is in the passages, the title is not; names listed with "and",
+    offices and places are written many ways and are left to the other checks."""
+    from assistant.abstain import missing_titles
+
+    texts = ["The war went on while peace talks stalled.", "The Ministry said the lord of the manor spoke."]
+    assert missing_titles("Who wrote the novel War and Peace?", texts) == ["War and Peace"]
+    assert missing_titles("Who starred in Lord of the Rings?", texts) == ["Lord of the Rings"]
+    assert missing_titles("Did Ilse Varga and Tomas Reid meet?", texts) == []
+    assert missing_titles("Who is the President of Ukraine?", texts) == []
+    assert missing_titles("Did the Ministry of Defence speak?", texts) == []
+    assert missing_titles("Who Wrote War And Peace?", texts) == []  # title case throughout: no title to tell
+    assert missing_titles("Who wrote War and Peace?", [*texts, "He reread war and  peace."]) == []

@@ -458,3 +458,9 @@ def test_a_summary_facet_count_is_a_count_of_things():
     for text in ("Talks lasted two days.", "The war began in 2022.", "It ended on Oct. 2, 2025.",
                  "Talks between the two nations went on."):
         assert "count" not in _facets(text), text
+
+
+@pytest.mark.integration
+def test_seeds_a_title_of_common_words_is_off_topic(seeds_product):
+    assert seeds_product.ask("Who wrote the novel War and Peace?").abstained
+    assert not seeds_product.ask("Did Steve Witkoff and Jared Kushner lead the peace discussions?").abstained
