@@ -78,12 +78,12 @@ def missing_titles(question: str, texts: Sequence[str]) -> list[str]:
     passages: a passage holding the title would be retrieved by its words) contains, case and spacing
     aside. Institutions and places are left out: their names are written many ways ("the Ministry of
     Defence", "the defence ministry"); so is a question in title case."""
+    from assistant import places
+
     words = question.split()
     if sum(w[:1].isupper() for w in words) > 0.6 * len(words):
         return []
     haystack = " ".join(" ".join(texts).lower().split())
-    from assistant import places
-
     found = []
     for m in _TITLE.finditer(question):
         title = m.group(0)

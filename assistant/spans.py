@@ -1034,9 +1034,9 @@ OFFICES = frozenset({"minister", "president", "premier", "secretary", "mayor", "
 HOLDER_NOUNS = OFFICES | {"journalist", "reporter", "photographer", "negotiator", "mediator", "envoy", "aide",
                           "diplomat", "commander", "pilot", "lawyer", "judge", "suspect", "victim", "soldier"}
 # Nouns of people whose name a question may ask for ("the name of her son", "…of the prime minister")
-_PERSON_NOUNS = HOLDER_NOUNS | {"son", "sons", "daughter", "mother", "father", "wife", "husband", "brother", "sister",
-                                "child", "man", "woman", "boy", "girl", "person", "leader", "official", "player",
-                                "author", "founder", "owner", "prisoner", "resident", "citizen"}
+_PERSON_ROLE_NOUNS = HOLDER_NOUNS | {"son", "sons", "daughter", "mother", "father", "wife", "husband", "brother",
+                                     "sister", "child", "man", "woman", "boy", "girl", "person", "leader", "official",
+                                     "player", "author", "founder", "owner", "prisoner", "resident", "citizen"}
 _ROLE_HOLDER_Q = re.compile(
     r"\bwho\s+(?:is|was|are|were)\s+(?:the\s+|(?:\w+)['’]s\s+)(?P<role>(?:\w+\s+){0,2}"
     rf"(?:{'|'.join(sorted(HOLDER_NOUNS, key=len, reverse=True))}))\b", re.IGNORECASE)
@@ -1128,13 +1128,14 @@ def offers_value(answer_type: str, question: str, spans: Sequence[TypedSpan], se
     name_of = _NAME_OF_Q.search(question)
     if name_of:
         # "the name of Natalia's son": a person's name, not the town in the sentence
-        nouns = set(re.findall(r"[a-z]+", question[name_of.end() :].lower())[:6]) & _PERSON_NOUNS
-        # the name right after the noun ("her son Valerii") when the tagger misses it
-        named = sentence is not None and any(
-            m.group(1) not in question
-            for m in re.finditer(rf"\b(?:{'|'.join(nouns)})\s+([A-Z][a-z]+)\b", sentence)) if nouns else False
-        return named or any((_names_person(s) if nouns else s.label in _NAME_LABELS) and not _in_question(s, question)
-                            for s in spans)
+        nouns = set(re.findall(r"[a-z]+", question[name_of.end() :].lower())[:6]) & _PERSON_ROLE_NOUNS
+        if nouns and sentence is not None:
+            # the name right after the noun ("her son Valerii") when the tagger misses it
+            after = re.finditer(rf"\b(?:{'|'.join(sorted(nouns))})\s+([A-Z][a-z]+)\b", sentence)
+            if any(m.group(1) not in question for m in after):
+                return True
+        return any((_names_person(s) if nouns else s.label in _NAME_LABELS) and not _in_question(s, question)
+                   for s in spans)
     if _ROLE_HOLDER_Q.search(question) and sentence is not None:
         return _holds_role(question, sentence, spans)
     if _WHERE_ASKED.search(question) and sentence is not None:

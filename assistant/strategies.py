@@ -806,10 +806,14 @@ def _nation_asked(question: str) -> str:
     """The nation a list's type noun is narrowed to ("Which *Russian* officials…", "Name the *US*
     negotiators") as a `_nation` key, or ""."""
     words = _list_words(question)
-    if len(words) >= 2 and words[1].lower().strip("?.!,;:") in _TYPE_NOUNS | {"negotiators", "mediators", "ministers", "diplomats",
-                                                              "envoys", "soldiers", "troops", "prisoners"}:
+    if len(words) >= 2 and words[1].lower().strip("?.!,;:") in _NATION_NOUNS:
         return _nation(words[0])
     return ""
+
+
+# Plural nouns a nation may narrow: the type nouns and people of a role ("Russian negotiators")
+_NATION_NOUNS = _TYPE_NOUNS | {"negotiators", "mediators", "ministers", "diplomats", "envoys", "soldiers", "troops",
+                               "prisoners"}
 
 
 def _nation(word: str) -> str:
