@@ -21,6 +21,7 @@ from pathlib import Path
 
 from wordfreq import zipf_frequency
 
+from assistant import places
 from assistant.candidates import GENERIC as _GENERIC
 from assistant.candidates import Candidate
 from assistant.combine import pinned_json
@@ -78,8 +79,6 @@ def missing_titles(question: str, texts: Sequence[str]) -> list[str]:
     passages: a passage holding the title would be retrieved by its words) contains, case and spacing
     aside. Institutions and places are left out: their names are written many ways ("the Ministry of
     Defence", "the defence ministry"); so is a question in title case."""
-    from assistant import places
-
     words = question.split()
     if sum(w[:1].isupper() for w in words) > 0.6 * len(words):
         return []

@@ -73,12 +73,12 @@ class ExtractiveAnswerer:
                  combiner: Combiner | None = None, answerability: abstain.Answerability | None = None,
                  cache_size: int = 4096, span_reader: ReaderLike | None = None) -> None:
         """`reader` scores the answer sentences (None: the first stage decides); `span_reader` (the
-        same model, also when it does not score) proposes the short answer of a question no typed
-        span can answer."""
+        same model or None, whether or not it scores) proposes the short answer of a question no
+        typed span can answer."""
         self.embedder = embedder
         self.answerability = answerability
         self.reader = reader
-        self.span_reader = span_reader or reader
+        self.span_reader = span_reader
         self.spans = spans
         self.combiner = combiner
         self.scorer = SentenceScorer(embedder, cache_size=cache_size)

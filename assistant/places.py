@@ -4,6 +4,7 @@ GeoNames data, so the answerer can tell "Istanbul" (a city) from "Belarus" (a co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 # Short forms news writing uses that GeoNames lists under the full name.
@@ -32,6 +33,30 @@ def is_city(name: str) -> bool:
 
 def is_place(name: str) -> bool:
     return is_country(name) or is_city(name)
+
+
+# Endings of the people of a country, and what their country's name ends in instead.
+PEOPLE_ENDINGS = ("ians", "eans", "ans", "ese", "ish", "is")
+DEMONYM_ENDINGS = (*PEOPLE_ENDINGS, "ian", "ean", "an", "i")
+_COUNTRY_TAILS = ("", "a", "e", "y", "ia", "ey", "and", "any")
+
+
+def country_of_demonym(word: str, endings: tuple[str, ...] = DEMONYM_ENDINGS,
+                       known: Callable[[str], bool] = is_country) -> str | None:
+    """The country a demonym names ("Russian", "Ukrainians" → "Russia", "Ukraine"; "Polish" → "Poland"),
+    any case, or None. Hand-written: GeoNames lists countries, not their peoples. `endings`:
+    PEOPLE_ENDINGS for the people themselves ("Ukrainians", not "Ukrainian"); `known`: what counts as
+    a country's name (also "America" for `spans`)."""
+    if not word.isalpha():
+        return None
+    low = word.lower()
+    for cut in range(3, len(low)):
+        if low[cut:] in endings:
+            for tail in _COUNTRY_TAILS:
+                name = (low[:cut] + tail).title()
+                if known(name):
+                    return name
+    return None
 
 
 # Countries news writing names by a short form, by their GeoNames ISO code.

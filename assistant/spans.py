@@ -783,14 +783,7 @@ def _unit_score(span: TypedSpan, counted: set[str]) -> float:
 def _people_of_country(word: str) -> bool:
     """"Ukrainians", "Russians", "Israelis", "Chinese" (any case): the people of a country the
     gazetteer knows ("civilians" and "veterans" are not)."""
-    if not word.isalpha():
-        return False
-    for stem_end in range(3, len(word)):
-        stem, end = word[:stem_end].lower(), word[stem_end:].lower()
-        if end in ("ians", "eans", "ans", "ese", "ish", "is") and \
-                any(_is_country((stem + tail).title()) for tail in ("", "y", "e", "a", "ia")):
-            return True
-    return False
+    return places.country_of_demonym(word, places.PEOPLE_ENDINGS, known=_is_country) is not None
 
 
 def _counts_people(words: Sequence[str]) -> bool:

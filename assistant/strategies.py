@@ -29,11 +29,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 import numpy as np
 
 from assistant import abstain
+from assistant import places as gazetteer
 from assistant.abstain import ABSTAIN_TEXT
 from assistant.candidates import Candidate, candidates
 from assistant.compose import cite, similar
@@ -546,8 +548,6 @@ def _polarity(question: str, s: Candidate) -> str | None:
 def _kind(span: Any) -> str:
     """A span's label, "country" for a name the gazetteer knows as one (the tagger reads "UAE" as an
     organisation)."""
-    from assistant import places as gazetteer
-
     if span.label in ("organization", "place", "person") and gazetteer.is_country(span.text.removeprefix("the ")):
         return "country"
     return str(span.label)
@@ -601,8 +601,6 @@ def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate
     """Without the reader: "Yes" when a sentence (with the one before) names every name and number
     of the question and covers most of its other content words; "No" when a sentence about the same
     thing gives another value for the question's place or count."""
-    from assistant import places as gazetteer
-
     plain = _without_periods(question, analysis)
     body = _AUX_START.sub("", plain)
     specific = [n for n in _names(body) if n.lower() not in ("i",)] + \
@@ -739,8 +737,6 @@ def _typed_values(answer_type: str, question: str, sentences: list[Candidate],
         return [[(v.text, v.start, v.end, value_key(v))
                  for v in values(answer_type, question, s.text, spans, every_mention=True)]
                 for s, spans in zip(sentences, extractor.spans([s.text for s in sentences]), strict=True)]
-    from assistant import places as gazetteer
-
     qlow = question.lower()
     out: list[list[tuple[str, int, int, str]]] = []
     for s in sentences:
@@ -816,12 +812,11 @@ _NATION_NOUNS = _TYPE_NOUNS | {"negotiators", "mediators", "ministers", "diploma
                                "prisoners"}
 
 
+@lru_cache(maxsize=8192)
 def _nation(word: str) -> str:
     """A country or its people as one key: "Russia", "Russian", "Russia's", "Russians" → "russi";
     "US", "U.S.", "American" → "united states"; "" for a word that names no country or people.
     Hand-written: the gazetteer knows countries, not their demonyms."""
-    from assistant import places as gazetteer
-
     w = re.sub(r"['’]s?$", "", word)
     if not w[:1].isupper():
         return ""
@@ -830,12 +825,8 @@ def _nation(word: str) -> str:
     key = canonical(w)
     if gazetteer.is_country(w) or gazetteer.is_country(key.title()):
         return key if " " in key else re.sub(r"(?:a|e|y)$", "", key)
-    m = re.fullmatch(r"([A-Z][a-z]+?)(?:ians?|eans?|ans?|ese|ish|is|i)", w)
-    stem = m.group(1) if m else ""
-    for end in ("", "a", "e", "y", "ia", "ey", "and", "any") if stem else ():
-        if gazetteer.is_country(stem + end):
-            return _nation(stem + end)
-    return ""
+    country = gazetteer.country_of_demonym(w)
+    return _nation(country) if country else ""
 
 
 def _of_nation(value: str, nation: str, sentences: Sequence[Candidate]) -> bool:
@@ -1046,8 +1037,6 @@ def _embed(tools: Tools, texts: list[str]) -> np.ndarray:
 
 def _facets(text: str) -> set[str]:
     """Which of who / when / where / how many a sentence tells."""
-    from assistant import places as gazetteer
-
     out = set()
     if re.search(r"(?<![.!?]\s)(?<!^)\b[A-Z][A-Za-z]+", text):
         out.add("who")
