@@ -389,8 +389,11 @@ _AUX_START = re.compile(r"^\s*(?:is|are|was|were|do|does|did|has|have|had|can|co
                         re.IGNORECASE)
 
 
+_NAME_RUN = re.compile(r"\b(?:[A-Z][\w’'.-]*[A-Za-z])(?:\s+[A-Z][\w’'.-]*[A-Za-z])*")
+
+
 def _names(text: str) -> list[str]:
-    return [m.group(0) for m in re.finditer(r"\b(?:[A-Z][\w’'.-]*[A-Za-z])(?:\s+[A-Z][\w’'.-]*[A-Za-z])*", text)]
+    return [m.group(0) for m in _NAME_RUN.finditer(text)]
 
 
 def _stems(text: str, tools: Tools) -> set[str]:
@@ -481,10 +484,17 @@ def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage]
             polarity = _polarity(body, best)
             return (polarity or "Yes", best) if polarity is not None else None
         rest = _stems(probe, tools)
-        covered = len(rest & (best.tokens | best.prev_tokens))
-        # another value of the same kind ("Belarus" for "Poland"; not "the Americas" for "the US")
+        said = rest & (best.tokens | best.prev_tokens)
+        # another value of the same kind ("Belarus" for "Poland"; not "the Americas" for "the US"); a
+        # rival for the subject ("Did *Zelensky* call the talks easy?") must do what the question asks
+        # ("easy"), not only share its setting ("Witkoff announced … talks in Abu Dhabi")
         rival = any(_same_kind(_kind(sp), _kind(value)) for sp in inside)
-        if rival and rest and covered >= NO_COVERAGE * len(rest):
+        key = _key_word(_NAME_RUN.sub(" ", probe), tools)
+        subject = not body[: value.start].strip(" ,").lower().removeprefix("the").strip()
+        if value.label == "nationality":
+            # "Were *Russian* soldiers returned?": "157 Ukrainians … and 157 Russian soldiers" is no rival
+            return ("No", best) if _other_nation(body, best.text, tools) else None
+        if rival and rest and len(said) >= NO_COVERAGE * len(rest) and (not key or key in said or not subject):
             return "No", best
         return None
     if answer_type in ("number", "money", "percent"):
@@ -494,6 +504,33 @@ def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage]
         polarity = _polarity(body, top[0])
         return (polarity or "Yes", top[0]) if polarity is not None else None
     return None
+
+
+def _key_word(text: str, tools: Tools) -> str:
+    """The stem of the most specific content word of `text` ("end" in "Did the talks end the war?"),
+    what a yes/no question asks about; "" when it has none."""
+    stop = stop_words()
+    # stop words are words, not stems: "anyone" is one, its stem "anyon" is not
+    content = sorted({t for w in re.findall(r"[\w'’-]+", text) if w.lower() not in stop
+                      for t in tools.tokens(w) if len(t) > 1})
+    return max(content, key=tools.idf) if content else ""
+
+
+_NATION_NOUN = re.compile(r"\b([A-Z][\w’'.]*)\s+([a-z][a-z-]+)\b")
+
+
+def _other_nation(question: str, sentence: str, tools: Tools) -> bool:
+    """The sentence gives the question's thing to another nation: "*Russian* troops launched…" asked,
+    "*Ukrainian* troops launched…" said, and the sentence never says "Russian"."""
+    stop = stop_words()
+    # the question's word itself absent ("Russian servicemen" may say "Russian soldiers" in other words)
+    asked = {(n, stem) for a, noun in _NATION_NOUN.findall(question) if noun not in stop and (n := _nation(a))
+             and not re.search(rf"\b{re.escape(a)}\b", sentence) for stem in tools.tokens(noun)}
+    if not asked:
+        return False
+    said = {(n, stem) for a, noun in _NATION_NOUN.findall(sentence) if (n := _nation(a))
+            for stem in tools.tokens(noun)}
+    return any((n, stem) not in said and any(m != n and t == stem for m, t in said) for n, stem in asked)
 
 
 def _same_kind(a: str, b: str) -> bool:
@@ -536,10 +573,20 @@ _COUNTED = re.compile(rf"^{_PLURAL}")
 _NUMBER_COUNTING = re.compile(rf"\b(\d[\d,]*)\s+(?:million\s+|billion\s+|thousand\s+)?(?={_PLURAL})")
 
 
-def _polarity(question: str, s: Candidate) -> str | None:
+NEGATION_REACH = 3  # words between a negation and the key word it negates ("not easy", "did not end")
+
+
+def _polarity(question: str, s: Candidate, key: str = "", tools: Tools | None = None) -> str | None:
     """"No" when the sentence negates what the question does not ("…said the talks were *not*
     easy" for "Did he say they were easy?"), "" when both agree, None when the sentence both
-    negates and contrasts (mixed: it settles nothing)."""
+    negates and contrasts (mixed: it settles nothing). With the question's key word (stem `key`):
+    every mention of it negated right before ("It is certainly *not easy*, but…") is a "No" whatever
+    else the sentence says."""
+    if key and tools is not None and not _NEGATION.search(question):
+        words = re.findall(r"[\w'’-]+", s.text)
+        hits = [i for i, w in enumerate(words) if key in _stems(w, tools)]
+        if hits and all(_NEGATION.search(" ".join(words[max(0, i - NEGATION_REACH) : i])) for i in hits):
+            return "No"
     if bool(_NEGATION.search(s.text)) == bool(_NEGATION.search(question)):
         return ""
     return None if _CONTRAST.search(s.text) else "No"
@@ -610,12 +657,7 @@ def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate
     for v in specific:
         rest_words = rest_words.replace(v, " ")
     rest = _stems(rest_words, tools)
-    # the question's most specific word ("end" in "Did the talks end the war?") is what it asks about
-    stop = stop_words()
-    # stop words are words, not stems: "anyone" is one, its stem "anyon" is not
-    content_stems = sorted({t for w in re.findall(r"[\w'’-]+", rest_words) if w.lower() not in stop
-                            for t in tools.tokens(w)} & rest)
-    key = max(content_stems, key=tools.idf) if content_stems else ""
+    key = _key_word(rest_words, tools)
     # the names may stand anywhere in the article's retrieved passages (the article is about them);
     # the sentence (with the one before it) must say the rest
     articles: dict[str, str] = {}
@@ -633,9 +675,11 @@ def _rule_verdict(analysis: QuestionAnalysis, question: str, top: list[Candidate
         share = YES_COVERAGE_SIMILAR if s.dense >= YES_SIMILARITY else YES_COVERAGE
         needed = len(rest) if len(rest) <= 2 else int(np.ceil(share * len(rest)))
         if names_ok and len(said) >= needed and (not key or key in said):
-            polarity = _polarity(body, s)
+            polarity = _polarity(body, s, key, tools)
             hedged = _hedged(f"{s.prev_text} {s.text}", key, tools)  # the key word may be said in the sentence before
             verdict = polarity or ("" if polarity is None or hedged else "Yes")
+            if verdict == "Yes" and _other_nation(body, s.text, tools):
+                verdict = "No"
             if verdict:
                 return verdict, s
     for value in slot_values:

@@ -370,6 +370,22 @@ def test_seeds_yes_no_negation_and_hedges(seeds_product):
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize(("q", "word", "quoted"), [
+    # "It is certainly not easy, but…": the key word negated right before it, whatever follows
+    ("Did Zelensky call the Abu Dhabi talks easy?", "No", "not easy"),
+    # "…where Ukrainian troops launched a significant incursion": another nation's troops
+    ("Were Russian troops the ones who launched the incursion into the Kursk region?", "No", "Ukrainian troops"),
+    # "157 Ukrainians … and 157 Russian soldiers": the Ukrainians are no rival to the Russian soldiers
+    ("Were Russian soldiers returned in February?", "Yes", "Russian"),
+])
+def test_seeds_yes_no_subject_and_nation(seeds_product, q, word, quoted):
+    answer = seeds_product.ask(q)
+    assert answer.short_answer == word
+    assert quoted in answer.answer
+    _check(seeds_product, answer)
+
+
+@pytest.mark.integration
 @pytest.mark.parametrize("q", ["What does Russia want?", "What does Russia demand before any deal?"])
 def test_seeds_a_claim_is_quoted_whole(seeds_product, q):
     # "Russia is demanding … It also wants …": the pronoun's sentence comes with the one naming it,
