@@ -499,8 +499,8 @@ def _slot_verdict(analysis: QuestionAnalysis, question: str, pool: list[Passage]
         return None
     if answer_type in ("number", "money", "percent"):
         return None
-    said = [s for s in top if _entity_pattern(value.text).search(s.text)]
-    if said and said[0] is top[0] and top[0].dense >= YES_SIMILARITY:
+    naming = [s for s in top if _entity_pattern(value.text).search(s.text)]
+    if naming and naming[0] is top[0] and top[0].dense >= YES_SIMILARITY:
         polarity = _polarity(body, top[0])
         return (polarity or "Yes", top[0]) if polarity is not None else None
     return None
