@@ -916,6 +916,9 @@ def short_answer(answer_type: str, question: str, sentence: str, spans: Sequence
     `article_date` (a publication date line) counts only when nothing else is there. The best value
     must beat the next distinct value clearly (MARGIN, RATIO); values that tie and are joined by "and"/commas in
     the sentence are returned as one span ("the United States and the UAE"); any other tie → None."""
+    named = _name_after_noun(question, sentence)
+    if named is not None:
+        return named
     cands = [s for s in _candidates(answer_type, question, spans) if fits_asked(question, sentence, s)]
     if hint is not None:
         # the reader and the typing disagree when no candidate overlaps its span: no guess (on held-out
@@ -1044,6 +1047,31 @@ _TIME_OF_DAY = re.compile(r"\b(?:\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?)|\d{1,
                           r"night|noon|midnight|dawn|dusk|midday|overnight|o['’]clock)\b", re.IGNORECASE)
 
 
+def _name_after_noun(question: str, sentence: str) -> TypedSpan | None:
+    """For "the name of Olha's son": the name right after the noun in a sentence about that person
+    (`_says_person_noun`: "her son Valerii"), which the tagger may miss, unless the question names it."""
+    name_of = _NAME_OF_Q.search(question)
+    if name_of is None:
+        return None
+    nouns = set(re.findall(r"[a-z]+", question[name_of.end() :].lower())[:6]) & _PERSON_ROLE_NOUNS
+    if not nouns or not _says_person_noun(question[name_of.end() :], sentence, nouns):
+        return None
+    for m in re.finditer(rf"\b(?:{'|'.join(sorted(nouns))})\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b", sentence):
+        if m.group(1) not in question:
+            return TypedSpan(m.group(1), m.start(1), m.end(1), "person")
+    return None
+
+
+def _says_person_noun(asked: str, sentence: str, nouns: set[str]) -> bool:
+    """The sentence names the kind of person asked for ("the name of the *journalist*": "a
+    journalist", "journalists") and, when the question says whose ("*Natalia's* son"), that owner
+    too: "Olha's … her son Valerii" is not the name of Natalia's son."""
+    if not any(re.search(rf"\b{noun}(?:s|es)?\b", sentence, re.IGNORECASE) for noun in nouns):
+        return False
+    owner = re.search(rf"\b([A-Z][\w-]+)['’]s?\s+(?:\w+\s+)?(?:{'|'.join(sorted(nouns))})\b", asked)
+    return owner is None or re.search(rf"\b{re.escape(owner.group(1))}\b", sentence) is not None
+
+
 def _holds_role(question: str, sentence: str, spans: Sequence[TypedSpan]) -> bool:
     """A person named in a sentence that says the office asked about, every word of it ("defence
     minister": not "foreign minister", not "the defence ministry")."""
@@ -1122,11 +1150,10 @@ def offers_value(answer_type: str, question: str, spans: Sequence[TypedSpan], se
     if name_of:
         # "the name of Natalia's son": a person's name, not the town in the sentence
         nouns = set(re.findall(r"[a-z]+", question[name_of.end() :].lower())[:6]) & _PERSON_ROLE_NOUNS
-        if nouns and sentence is not None:
-            # the name right after the noun ("her son Valerii") when the tagger misses it
-            after = re.finditer(rf"\b(?:{'|'.join(sorted(nouns))})\s+([A-Z][a-z]+)\b", sentence)
-            if any(m.group(1) not in question for m in after):
-                return True
+        if nouns and sentence is not None and not _says_person_noun(question[name_of.end() :], sentence, nouns):
+            return False
+        if sentence is not None and _name_after_noun(question, sentence) is not None:
+            return True
         return any((_names_person(s) if nouns else s.label in _NAME_LABELS) and not _in_question(s, question)
                    for s in spans)
     if _ROLE_HOLDER_Q.search(question) and sentence is not None:

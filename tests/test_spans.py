@@ -494,6 +494,24 @@ def test_the_name_of_a_person_is_a_persons_name():
     # a thing's name may be any name
     assert spans.offers_value("name", "What is the name of the ferry?", [TypedSpan("Port Alder", 0, 10, "city")],
                               "Port Alder sails at dawn.")
+    # the name right after the noun is the short answer, even untagged
+    lead = spans.short_answer("name", q, named, [])
+    assert lead is not None and lead.text == "Oskar" and named[lead.start : lead.end] == "Oskar"
+
+
+def test_the_name_of_a_kind_of_person_needs_that_person():
+    """A sentence that does not speak of the kind of person asked for (or of whose son) names the wrong one."""
+    q = "What was the name of the journalist freed in March?"
+    other = "Mayor Ilse Varga thanked the ferry crews on Tuesday."
+    said = "Among those freed was the journalist Piet Ormond, held since 2019."
+    varga = [TypedSpan("Ilse Varga", 6, 16, "person")]
+    assert not spans.offers_value("name", q, varga, other)
+    assert spans.offers_value("name", q, [TypedSpan("Piet Ormond", 36, 47, "person")], said)
+    # whose son: "Greta's … her son Tomas" is not the name of Dora's son
+    greta = "Greta held a photo of her son Tomas at the gate."
+    assert not spans.offers_value("name", "What is the name of Dora's son?", [], greta)
+    assert spans.short_answer("name", "What is the name of Dora's son?", greta, []) is None
+    assert spans.offers_value("name", "What is the name of Greta's son?", [], greta)
 
 
 def test_a_city_in_a_country_lies_there():
