@@ -102,7 +102,7 @@ _CONTRACTIONS = [
     (r"\buae\b", "UAE"), (r"\busa\b", "USA"), (r"\bdidnt\b", "didn't"), (r"\bwasnt\b", "wasn't"),
     (r"\bwerent\b", "weren't"), (r"\bisnt\b", "isn't"), (r"\barent\b", "aren't"), (r"\bdoesnt\b", "doesn't"),
     # chat shorthand: "when r the talks", "y did they", "temps in kyiv", "how many yrs"
-    (r"(?-i:(?<![&\w])r(?=\s+[a-z]))", "are"), (r"^y\b(?!['’])", "why"), (r"\babt\b", "about"), (r"\b(?:bc|cuz|coz)\b", "because"),
+    (r"(?-i:(?<![&\w])r(?=\s+[a-z]))", "are"), (r"(?-i:(?<=[a-z] )n(?= [a-z]))", "and"), (r"^y\b(?!['’])", "why"), (r"\babt\b", "about"), (r"\b(?:bc|cuz|coz)\b", "because"),
     (r"\btemps\b", "temperatures"), (r"\btemp\b", "temperature"), (r"\binfo\b", "information"),
     (r"\bpics\b", "pictures"), (r"\bpic\b", "picture"), (r"\byrs\b", "years"), (r"\byr\b", "year"),
     (r"\bmins\b", "minutes"), (r"\bhrs\b", "hours"), (r"\bapprox\b\.?", "approximately"),

@@ -517,7 +517,8 @@ _MONEY_Q = re.compile(r"\bhow much (?:money|cash)\b|\bhow much\b.*\b(?:cost|cost
                       r"invested|dollars?|euros?|pounds?)\b|\b(?:what|which) (?:price|amount|sum|fee|salary|budget|"
                       r"cost|fine|valuation)\b", re.IGNORECASE)
 _PERCENT_Q = re.compile(r"\b(?:percentage|percent|per cent|share|proportion)\b", re.IGNORECASE)
-_DURATION_Q = re.compile(r"\bhow (?:long|old)\b", re.IGNORECASE)
+_DURATION_Q = re.compile(r"\bhow (?:long|old)\b|\bhow many (?:seconds|minutes|hours|days|nights|weeks|months|years|"
+                         r"decades|centuries)\b", re.IGNORECASE)
 _MEASURE_Q = re.compile(r"\bhow (?:far|big|large|tall|high|deep|heavy|fast)\b", re.IGNORECASE)
 # "how many cars", "how many of the freed prisoners", "how many of them were civilians": up to three
 # words after it (stop words end it)
@@ -827,6 +828,10 @@ def counts_asked(question: str, sentence: str, span: TypedSpan) -> bool:
     return any(_counts_kind(_head(words), unit, sentence) if words else True for words in asked)
 
 
+_TIME_UNITS = frozenset(_stem(w) for w in ("seconds", "minutes", "hours", "days", "nights", "weeks", "months",
+                                              "years", "decades", "centuries"))
+
+
 def _head(words: list[str]) -> str:
     """The counted noun of "how many freed Ukrainians got…": the last word naming people, else the
     last plural, else the last word."""
@@ -839,6 +844,8 @@ def _head(words: list[str]) -> str:
 def _counts_kind(head: str, unit: list[str], sentence: str) -> bool:
     """Whether a count of `unit` (its words; [] for a bare number) in `sentence` counts `head`."""
     asks_people = _counts_people([head])
+    if _stem(head) in _TIME_UNITS:  # "how many days…": two days, not "the two countries"
+        return not unit or _stem(unit[-1]) == _stem(head)
     if not unit:
         return head in _BROAD_PEOPLE or head not in _PEOPLE or _stem(head) in _content_stems(sentence)
     if not _counts_people(unit):

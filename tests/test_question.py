@@ -186,6 +186,8 @@ def test_casual_forms_are_spelled_out():
     assert normalize("temps in kyiv?") == "temperatures in Kyiv?"
     assert normalize("y did they stall, how many yrs") == "why did they stall, how many years"
     assert normalize("R&D spending") == "R&D spending" and normalize("what is r?") == "what is r?"
+    assert normalize("did ukr n russia meet") == "did ukr and Russia meet"
+    assert normalize("what is plan N?") == "what is plan N?" and normalize("n korea") == "n korea"
 
 
 def test_periods_one_two_and_open():

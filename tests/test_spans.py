@@ -401,6 +401,12 @@ def test_how_old_and_how_long_ask_for_their_measure(extractor):
     assert offers("How long did the talks last?", "The talks lasted two days in Veldan.")
     assert offers("How long ago was he captured?", "He was captured two months ago in Veldan.")
     assert not offers("How long did the talks last?", "He was captured two months ago in Veldan.")
+    # "how many days" asks the same measure: a count of something else is no number of days
+    both = "Talks between the two countries went on for three days in Veldan."
+    assert offers("How many days did the talks go on?", both)
+    best = short_answer("number", "How many days did the talks go on?", both, extractor.spans([both])[0])
+    assert best is not None and best.text == "three days"
+    assert not offers("How many days did the talks go on?", "Talks between the two countries took place in Veldan.")
 
 
 def test_questions_that_need_a_specific_kind_of_sentence(extractor):

@@ -65,6 +65,30 @@ def test_an_unknown_acronym_is_spelled_out_from_the_passages():
     assert expand_acronyms("Did the UNIT help?", texts, tokens, lambda t: True) == "Did the UNIT help?"
 
 
+def test_a_clipped_name_is_the_passages_name_that_starts_with_it():
+    from assistant.spelling import expand_acronyms
+
+    def tokens(text):
+        return [w.lower()[:5] for w in re.findall(r"[A-Za-z]+", text)]
+    texts = ["Norvaland and the Norvalish envoy met.", "Norvaland said the talks went on."]
+    known = {t for text in texts for t in tokens(text)}
+    assert expand_acronyms("who led norv's team", texts, tokens, known.__contains__) == "who led Norvaland's team"
+    # nothing starts with it: unchanged; too short to be a clipping: unchanged
+    assert expand_acronyms("who led zorv's team", texts, tokens, known.__contains__) == "who led zorv's team"
+    assert expand_acronyms("did no one go", texts, tokens, known.__contains__) == "did no one go"
+
+
+def test_a_misspelling_of_an_english_word_the_collection_uses():
+    # the collection's tokens are stems ("meet"): the typo is two edits from the stem, one from the word
+    vocab = {"meet", "the", "when", "was"}
+    def stems(text):
+        return ["meet" if w in ("meet", "meeting", "meets") else w for w in _tokens(text)]
+    assert correct("when was the meetng", stems, vocab.__contains__, lambda t: None) == "when was the meeting"
+    # an English word the collection does not use is no correction: the question stays unknown
+    assert correct("when was the kemistry exam", stems, vocab.__contains__, lambda t: None) == \
+        "when was the kemistry exam"
+
+
 @pytest.mark.integration
 def test_seeds_an_acronym_is_read_as_the_articles_spell_it(seeds_product):
     # no article says "POWs"; they say "prisoners of war"

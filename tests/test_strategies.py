@@ -386,6 +386,28 @@ def test_seeds_yes_no_subject_and_nation(seeds_product, q, word, quoted):
 
 
 @pytest.mark.integration
+def test_seeds_a_choice_between_a_known_and_an_unknown_name(seeds_product):
+    # no article names Turkey: the question is asked of the UAE, and the yes leads with it
+    answer = seeds_product.ask("Did Turkey or the UAE mediate the August exchange?")
+    assert not answer.abstained
+    assert answer.short_answer == "UAE"
+    _check(seeds_product, answer)
+    # neither is known: off topic
+    assert seeds_product.ask("Did Turkey or Peru mediate the August exchange?").abstained
+
+
+@pytest.mark.integration
+def test_seeds_casual_clippings_and_misspellings(seeds_product):
+    # "ukr" is the passages' Ukraine; "meetng" the English "meeting"
+    who = seeds_product.ask("ukr's lead negotiator at the feb talks is who again?")
+    assert who.short_answer == "Rustem Umerov"
+    _check(seeds_product, who)
+    when = seeds_product.ask("when did ukr n russian delegations last talk directly before the may 2025 meetng")
+    assert not when.abstained and "March 2022" in when.answer
+    _check(seeds_product, when)
+
+
+@pytest.mark.integration
 @pytest.mark.parametrize("q", ["What does Russia want?", "What does Russia demand before any deal?"])
 def test_seeds_a_claim_is_quoted_whole(seeds_product, q):
     # "Russia is demanding … It also wants …": the pronoun's sentence comes with the one naming it,
