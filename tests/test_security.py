@@ -194,7 +194,7 @@ def test_upload_event_reads_no_server_file(server):
             fd = {"path": str(target), "orig_name": "notes.txt", "meta": {"_type": "gradio.FileData"}}
             last = _run_event(http, upload, [[fd], *rest])
             assert last.get("msg") == "process_completed"
-            assert TOKEN not in json.dumps(last) and "4711" not in json.dumps(last)
+            assert TOKEN not in json.dumps(last) and "vault code" not in json.dumps(last)
         # the real flow (Gradio's upload route, then the event) still works
         r = http.post("/gradio_api/upload", files=[("files", ("lighthouse.txt", GOOD.encode()))])
         assert r.status_code == 200, r.text
@@ -208,7 +208,7 @@ def test_upload_event_reads_no_server_file(server):
         # nothing in the store holds the token or the secret
         for doc_id, _, _ in _store(server):
             text = http.get(f"/api/documents/{doc_id}").json()["text"]
-            assert TOKEN not in text and "4711" not in text
+            assert TOKEN not in text and "vault code" not in text
     assert _store(server) == before
 
 
@@ -574,7 +574,7 @@ def test_without_a_token_the_upload_event_still_reads_no_server_file(tmp_path, s
         for target in (secret, ROOT / "README.md"):
             fd = {"path": str(target), "orig_name": "notes.md", "meta": {"_type": "gradio.FileData"}}
             last = _run_event(http, upload, [[fd], *[""] * (len(upload["inputs"]) - 1)])
-            assert last.get("msg") == "process_completed" and "4711" not in json.dumps(last)
+            assert last.get("msg") == "process_completed" and "vault code" not in json.dumps(last)
     assert sorted(d.doc_id for d in sample_assistant.list_documents()) == before
 
 
@@ -634,7 +634,7 @@ def test_saved_chat_ids_with_path_characters_are_refused(server):
         with server.client(headers=AUTH) as http:
             for bad in ("../planted", "../../secret-notes.md", "/etc/passwd", "..", "0" * 31 + "/"):
                 out = _chat_event(http, "open_chat", {"id": bad})
-                assert "cannot be opened" in out and "4711" not in out
+                assert "cannot be opened" in out and "vault 4711" not in out
                 out = _chat_event(http, "rename_chat", {"id": bad, "title": "renamed"})
                 assert "not a saved chat" in out
                 out = _chat_event(http, "deleted_chat", {"id": bad})
