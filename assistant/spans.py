@@ -1036,13 +1036,16 @@ OFFICES = frozenset({"minister", "president", "premier", "secretary", "mayor", "
 # "Who was the journalist freed…?": a person described by what they do is named too
 HOLDER_NOUNS = OFFICES | {"journalist", "reporter", "photographer", "negotiator", "mediator", "envoy", "aide",
                           "diplomat", "commander", "pilot", "lawyer", "judge", "suspect", "victim", "soldier"}
+# "Who is Olha's son?": a relative is a person, named
+FAMILY_NOUNS = frozenset({"son", "sons", "daughter", "mother", "father", "wife", "husband", "brother", "sister",
+                          "child"})
 # Nouns of people whose name a question may ask for ("the name of her son", "…of the prime minister")
-_PERSON_ROLE_NOUNS = HOLDER_NOUNS | {"son", "sons", "daughter", "mother", "father", "wife", "husband", "brother",
-                                     "sister", "child", "man", "woman", "boy", "girl", "person", "leader", "official",
-                                     "player", "author", "founder", "owner", "prisoner", "resident", "citizen"}
+_PERSON_ROLE_NOUNS = HOLDER_NOUNS | FAMILY_NOUNS | {"man", "woman", "boy", "girl", "person", "leader", "official",
+                                                    "player", "author", "founder", "owner", "prisoner", "resident",
+                                                    "citizen"}
 _ROLE_HOLDER_Q = re.compile(
     r"\bwho\s+(?:is|was|are|were)\s+(?:the\s+|(?:\w+)['’]s\s+)(?P<role>(?:\w+\s+){0,2}"
-    rf"(?:{'|'.join(sorted(HOLDER_NOUNS, key=len, reverse=True))}))\b", re.IGNORECASE)
+    rf"(?:{'|'.join(sorted(HOLDER_NOUNS | FAMILY_NOUNS, key=len, reverse=True))}))\b", re.IGNORECASE)
 # "What did Trump say…?": only words the sentence gives to that speaker answer
 _SAID_BY_Q = re.compile(r"\b[Ww]hat\s+(?:did|does|do|has|have|had)\s+(?P<who>[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*)\s+"
                         r"(?:say|said|tell|told|write|wrote|post|posted|announce|announced|claim|claimed|warn|"
@@ -1057,11 +1060,17 @@ _TIME_OF_DAY = re.compile(r"\b(?:\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?)|\d{1,
 def _name_after_noun(question: str, sentence: str) -> TypedSpan | None:
     """For "the name of Olha's son": the name right after the noun in a sentence about that person
     (`_says_person_noun`: "her son Valerii"), which the tagger may miss, unless the question names it."""
-    name_of = _NAME_OF_Q.search(question)
-    if name_of is None:
+    asked = _NAME_OF_Q.search(question) or _ROLE_HOLDER_Q.search(question)
+    if asked is None:
         return None
-    nouns = set(re.findall(r"[a-z]+", question[name_of.end() :].lower())[:6]) & _PERSON_ROLE_NOUNS
-    if not nouns or not _says_person_noun(question[name_of.end() :], sentence, nouns):
+    # the words from the possessor on: "the name of *Olha's son*", "who is *Olha's son*"
+    rest = question[asked.end() :] if asked.re is _NAME_OF_Q else question[asked.start("role") - 1 :]
+    owner = re.search(r"\bwho\s+(?:is|was|are|were)\s+(\w+['’]s\s+)", question, re.IGNORECASE) \
+        if asked.re is _ROLE_HOLDER_Q else None
+    if owner is not None:
+        rest = owner.group(1) + rest.lstrip()
+    nouns = set(re.findall(r"[a-z]+", rest.lower())[:6]) & _PERSON_ROLE_NOUNS
+    if not nouns or not _says_person_noun(rest, sentence, nouns):
         return None
     for m in re.finditer(rf"\b(?:{'|'.join(sorted(nouns))})\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b", sentence):
         if m.group(1) not in question:
@@ -1081,14 +1090,22 @@ def _says_person_noun(asked: str, sentence: str, nouns: set[str]) -> bool:
 
 def _holds_role(question: str, sentence: str, spans: Sequence[TypedSpan]) -> bool:
     """A person named in a sentence that says the office asked about, every word of it ("defence
-    minister": not "foreign minister", not "the defence ministry")."""
+    minister": not "foreign minister", not "the defence ministry"), or the relative asked about, of
+    the person asked about ("Olha's son": "her son Valerii" in a sentence about Olha)."""
     m = _ROLE_HOLDER_Q.search(question)
     if m is None:
         return True
+    if _name_after_noun(question, sentence) is not None:  # "her son Valerii", untagged
+        return True
     words = [w.lower() for w in re.findall(r"\w+", m.group("role"))]
+    persons = any(_names_person(s) and not _in_question(s, question) for s in spans)
+    if words[-1] in FAMILY_NOUNS:
+        # "Who was Emma's brother?" may be answered by "Emma, sister of Richard": the person asked
+        # about must be in the sentence ("Who is Natalia's son?": not Olha's son), the noun need not
+        owner = re.search(r"\b([A-Z][\w-]+)['’]s?\s", question)
+        return persons and (owner is None or re.search(rf"\b{re.escape(owner.group(1))}\b", sentence) is not None)
     said = {w.lower() for w in re.findall(r"\w+", sentence)}
-    return all(w in said or w + "s" in said for w in words) and any(
-        _names_person(s) and not _in_question(s, question) for s in spans)
+    return all(w in said or w + "s" in said for w in words) and persons
 _NAME_LABELS = frozenset({"person", "organization", "country", "city", "place", "event", "other"})
 
 

@@ -520,6 +520,22 @@ def test_the_name_of_a_kind_of_person_needs_that_person():
     assert spans.offers_value("name", "What is the name of Greta's son?", [], greta)
 
 
+def test_a_relative_is_a_named_person_of_the_person_asked_about():
+    """"Who is Dora's son?": a person named in a sentence about Dora (the name after "son" even
+    untagged), never the son of someone else; "Emma, sister of Richard" answers for her brother."""
+    greta = "Greta held a photo of her son Tomas at the gate."
+    dora = "Dora, a mother waiting for her son, spoke of her fear."
+    gtag = [TypedSpan("Greta", 0, 5, "person")]
+    assert not spans.offers_value("person", "Who is Dora's son?", gtag, greta)
+    assert not spans.offers_value("person", "Who is Dora's son?", [TypedSpan("Dora", 0, 4, "person")], dora)
+    assert spans.offers_value("person", "Who is Greta's son?", gtag, greta)
+    lead = spans.short_answer("person", "Who is Greta's son?", greta, gtag)
+    assert lead is not None and lead.text == "Tomas"
+    emma = "Emma, sister of Duke Richard of Veldan, married the king."
+    tagged = [TypedSpan("Emma", 0, 4, "person"), TypedSpan("Duke Richard", 16, 28, "person")]
+    assert spans.offers_value("person", "Who was Emma's brother?", tagged, emma)
+
+
 def test_a_city_in_a_country_lies_there():
     from assistant import places
 
