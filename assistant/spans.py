@@ -1057,22 +1057,29 @@ _TIME_OF_DAY = re.compile(r"\b(?:\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?)|\d{1,
                           r"night|noon|midnight|dawn|dusk|midday|overnight|o['’]clock)\b", re.IGNORECASE)
 
 
+def _asked_person(question: str) -> tuple[str, set[str], list[str]] | None:
+    """For "the name of Olha's son" / "Who is Russia's defence minister?": the question's words
+    naming the person (with whose), the person nouns among them, and the office's words a sentence
+    must all say ([] for a name asked for, or a relative); None when no person is asked this way."""
+    name_of = _NAME_OF_Q.search(question)
+    if name_of:
+        rest = question[name_of.end() :]
+        nouns = set(re.findall(r"[a-z]+", rest.lower())[:6]) & _PERSON_ROLE_NOUNS
+        return (rest, nouns, []) if nouns else None
+    role = _ROLE_HOLDER_Q.search(question)
+    if role is None:
+        return None
+    words = [w.lower() for w in re.findall(r"\w+", role.group("role"))]
+    return role.group(0), {words[-1]}, ([] if words[-1] in FAMILY_NOUNS else words)
+
+
 def _name_after_noun(question: str, sentence: str) -> TypedSpan | None:
     """For "the name of Olha's son": the name right after the noun in a sentence about that person
     (`_says_person_noun`: "her son Valerii"), which the tagger may miss, unless the question names it."""
-    asked = _NAME_OF_Q.search(question) or _ROLE_HOLDER_Q.search(question)
-    if asked is None:
+    asked = _asked_person(question)
+    if asked is None or not _says_person_noun(asked[0], sentence, asked[1]):
         return None
-    # the words from the possessor on: "the name of *Olha's son*", "who is *Olha's son*"
-    rest = question[asked.end() :] if asked.re is _NAME_OF_Q else question[asked.start("role") - 1 :]
-    owner = re.search(r"\bwho\s+(?:is|was|are|were)\s+(\w+['’]s\s+)", question, re.IGNORECASE) \
-        if asked.re is _ROLE_HOLDER_Q else None
-    if owner is not None:
-        rest = owner.group(1) + rest.lstrip()
-    nouns = set(re.findall(r"[a-z]+", rest.lower())[:6]) & _PERSON_ROLE_NOUNS
-    if not nouns or not _says_person_noun(rest, sentence, nouns):
-        return None
-    for m in re.finditer(rf"\b(?:{'|'.join(sorted(nouns))})\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b", sentence):
+    for m in re.finditer(rf"\b(?:{'|'.join(sorted(asked[1]))})\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b", sentence):
         if m.group(1) not in question:
             return TypedSpan(m.group(1), m.start(1), m.end(1), "person")
     return None
@@ -1080,32 +1087,39 @@ def _name_after_noun(question: str, sentence: str) -> TypedSpan | None:
 
 def _says_person_noun(asked: str, sentence: str, nouns: set[str]) -> bool:
     """The sentence names the kind of person asked for ("the name of the *journalist*": "a
-    journalist", "journalists") and, when the question says whose ("*Natalia's* son"), that owner
-    too: "Olha's … her son Valerii" is not the name of Natalia's son."""
-    if not any(re.search(rf"\b{noun}(?:s|es)?\b", sentence, re.IGNORECASE) for noun in nouns):
-        return False
+    journalist", "journalists") and whose, when the question says it (`_owner_said`)."""
+    return any(re.search(rf"\b{noun}(?:s|es)?\b", sentence, re.IGNORECASE) for noun in nouns) \
+        and _owner_said(asked, sentence, nouns)
+
+
+def _owner_said(asked: str, sentence: str, nouns: set[str]) -> bool:
+    """The sentence names whose person is asked for ("*Natalia's* son"), if the question says it:
+    "Olha's … her son Valerii" is not about Natalia's son."""
     owner = re.search(rf"\b([A-Z][\w-]+)['’]s?\s+(?:\w+\s+)?(?:{'|'.join(sorted(nouns))})\b", asked)
     return owner is None or re.search(rf"\b{re.escape(owner.group(1))}\b", sentence) is not None
+
+
+def _says_all(words: list[str], sentence: str) -> bool:
+    said = {w.lower() for w in re.findall(r"\w+", sentence)}
+    return all(w in said or w + "s" in said for w in words)
 
 
 def _holds_role(question: str, sentence: str, spans: Sequence[TypedSpan]) -> bool:
     """A person named in a sentence that says the office asked about, every word of it ("defence
     minister": not "foreign minister", not "the defence ministry"), or the relative asked about, of
     the person asked about ("Olha's son": "her son Valerii" in a sentence about Olha)."""
-    m = _ROLE_HOLDER_Q.search(question)
-    if m is None:
+    asked = _asked_person(question) if _ROLE_HOLDER_Q.search(question) else None
+    if asked is None:
         return True
     if _name_after_noun(question, sentence) is not None:  # "her son Valerii", untagged
         return True
-    words = [w.lower() for w in re.findall(r"\w+", m.group("role"))]
+    phrase, nouns, office = asked
     persons = any(_names_person(s) and not _in_question(s, question) for s in spans)
-    if words[-1] in FAMILY_NOUNS:
+    if not office:
         # "Who was Emma's brother?" may be answered by "Emma, sister of Richard": the person asked
         # about must be in the sentence ("Who is Natalia's son?": not Olha's son), the noun need not
-        owner = re.search(r"\b([A-Z][\w-]+)['’]s?\s", question)
-        return persons and (owner is None or re.search(rf"\b{re.escape(owner.group(1))}\b", sentence) is not None)
-    said = {w.lower() for w in re.findall(r"\w+", sentence)}
-    return all(w in said or w + "s" in said for w in words) and persons
+        return persons and _owner_said(phrase, sentence, nouns)
+    return _says_all(office, sentence) and persons
 _NAME_LABELS = frozenset({"person", "organization", "country", "city", "place", "event", "other"})
 
 
@@ -1173,12 +1187,13 @@ def offers_value(answer_type: str, question: str, spans: Sequence[TypedSpan], se
     name_of = _NAME_OF_Q.search(question)
     if name_of:
         # "the name of Natalia's son": a person's name, not the town in the sentence
-        nouns = set(re.findall(r"[a-z]+", question[name_of.end() :].lower())[:6]) & _PERSON_ROLE_NOUNS
-        if nouns and sentence is not None and not _says_person_noun(question[name_of.end() :], sentence, nouns):
-            return False
-        if sentence is not None and _name_after_noun(question, sentence) is not None:
-            return True
-        return any((_names_person(s) if nouns else s.label in _NAME_LABELS) and not _in_question(s, question)
+        asked = _asked_person(question)
+        if asked is not None and sentence is not None:
+            if not _says_person_noun(asked[0], sentence, asked[1]):
+                return False
+            if _name_after_noun(question, sentence) is not None:
+                return True
+        return any((_names_person(s) if asked else s.label in _NAME_LABELS) and not _in_question(s, question)
                    for s in spans)
     if _ROLE_HOLDER_Q.search(question) and sentence is not None:
         return _holds_role(question, sentence, spans)
