@@ -1077,8 +1077,8 @@ def _name_after_noun(question: str, sentence: str) -> TypedSpan | None:
     """For "the name of Olha's son": the name right after the noun in a sentence about that person
     (`_says_person_noun`: "her son Valerii"), which the tagger may miss, unless the question names it."""
     asked = _asked_person(question)
-    if asked is None or not _says_person_noun(asked[0], sentence, asked[1]):
-        return None
+    if asked is None or not _says_person_noun(asked[0], sentence, asked[1]) or not _says_all(asked[2], sentence):
+        return None  # nor "foreign minister Sergei Lavrov" for the defence minister
     for m in re.finditer(rf"\b(?:{'|'.join(sorted(asked[1]))})\s+([A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b", sentence):
         if m.group(1) not in question:
             return TypedSpan(m.group(1), m.start(1), m.end(1), "person")

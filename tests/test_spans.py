@@ -536,6 +536,17 @@ def test_a_relative_is_a_named_person_of_the_person_asked_about():
     assert spans.offers_value("person", "Who was Emma's brother?", tagged, emma)
 
 
+def test_an_office_is_every_word_of_it_even_for_a_name_after_the_noun():
+    q = "Who is the defence minister?"
+    other = "The foreign minister Sergei Lavrov spoke on Monday."
+    lavrov = [TypedSpan("Sergei Lavrov", 21, 34, "person")]
+    assert not spans.offers_value("person", q, lavrov, other)
+    said = "The defence minister Pavel Orlan spoke on Monday."
+    assert spans.offers_value("person", q, [], said)
+    lead = spans.short_answer("person", q, said, [])
+    assert lead is not None and lead.text == "Pavel Orlan"
+
+
 def test_a_city_in_a_country_lies_there():
     from assistant import places
 
