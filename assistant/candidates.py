@@ -67,9 +67,22 @@ _FURNITURE = re.compile(r"^\W*(?:also read|read more|read also|related|recommend
                         re.IGNORECASE)
 
 
+def heading(text: str) -> bool:
+    """A title line ("Disputes Over Civilians", "A Fragile Step in a Wider War"): at most
+    HEADING_WORDS words, no closing punctuation, every word of four letters or more capitalised. It
+    names a section; it states nothing a question could be answered with."""
+    words = text.split()
+    return (0 < len(words) <= HEADING_WORDS and text.rstrip()[-1] not in ".!?:;,”\"’')…"
+            and all(w[0].isupper() or w[0].isdigit() for w in words if len(w) >= 4))
+
+
+HEADING_WORDS = 12
+
+
 def candidates(passages: list[Passage], tokenize: Callable[[str], list[str]]) -> list[Candidate]:
     """Every sentence (≥ 12 characters) of `passages`, in passage rank order, each once; page
-    furniture ("ALSO READ: …", "Read more: …") is not a candidate."""
+    furniture ("ALSO READ: …", "Read more: …") and headings are not candidates (a heading is still
+    the sentence before the next one)."""
     seen: set[tuple[str, int]] = set()
     out: list[Candidate] = []
     for rank, p in enumerate(passages):
@@ -80,7 +93,8 @@ def candidates(passages: list[Passage], tokenize: Callable[[str], list[str]]) ->
             text = p.text[span.start : span.end]
             seq = [t for t in tokenize(text) if len(t) > 1]
             toks = content(seq)
-            if (p.doc_id, start) not in seen and len(text) >= 12 and not _FURNITURE.match(text):
+            if (p.doc_id, start) not in seen and len(text) >= 12 and not _FURNITURE.match(text) \
+                    and not heading(text):
                 seen.add((p.doc_id, start))
                 out.append(Candidate(p, rank, start, end, text, toks, seq, prev, prev_text))
             prev, prev_text = toks, text

@@ -49,12 +49,19 @@ WindowResolver = Callable[[str], list[DateWindow]]
 
 @dataclass(frozen=True)
 class Side:
-    """One side of a comparison: its own words, period and sub-question (`text` reads as a topic,
-    e.g. "the May 2025 exchange")."""
+    """One side of a comparison: its own words, period and entity (`text` reads as a topic, e.g.
+    "the May 2025 exchange")."""
 
     text: str
     window: DateWindow | None
     entity: str = ""
+    # The side's own question when the comparison asks one ("Who mediated the August swap, and who
+    # mediated the February one?", "Where did they meet before A compared with B?"): answered like a
+    # factoid of `answer_type`. "" when the comparison names no attribute of its own ("How did A
+    # differ from B?"): the sides are then aligned on `QuestionAnalysis.attributes`.
+    question: str = ""
+    answer_type: AnswerType = "other"
+    attribute: Attribute | None = None  # the attribute the side's question names in words, if one
 
 
 @dataclass(frozen=True)
@@ -371,6 +378,8 @@ def _kind(q: str, n_windows: int) -> Kind:
             re.search(r"\b(?:compare[ds]?|comparing|comparison|differ\w*|versus|contrast|similar\w*|same\s+as)\b", low)
             or n_windows >= 2 or re.search(r"\b(?:or|and)\b", low)):
         return "comparison"
+    if _compound(q, n_windows) is not None:
+        return "comparison"
     if _SUMMARY.match(low) or (_SUMMARY_ANYWHERE.search(low) and first not in _WH):
         return "summary"
     if _LIST.search(low):
@@ -542,9 +551,116 @@ _HEAD_NOUN = re.compile(r"\b(exchange|exchanges|swap|swaps|talks|deal|release|tr
                         r"closure|reopening|summit|visit|announcement)\b", re.I)
 
 
-def _sides(q: str, windows: list[DateWindow], resolve: WindowResolver | None) -> tuple[Side, ...]:
-    """Two sides of a comparison with their own words and periods, or () when they cannot be told."""
+_WH_START = r"(?:who|whom|where|when|what|which|how\s+(?:many|much|long|big|large|old|far|often))\b"
+_COMPOUND = re.compile(rf"^(?P<a>{_WH_START}.+?)\s*,?\s+and\s+(?P<b>{_WH_START}.+?)\s*[?.!]*$", re.I)
+_AGAINST = re.compile(r"\s*,?\s+(?:compared\s+(?:to|with)|as\s+against|versus|relative\s+to)\s+(?P<b>.+?)\s*[?.!]*$",
+                      re.I)
+_IN_TERMS = re.compile(r"^(?:in\s+terms\s+of|regarding|with\s+respect\s+to)\s+(?P<attr>[^,]+),\s*(?P<rest>.+)$|"
+                       r"^(?P<rest2>.+?)\s*,?\s+(?:in\s+terms\s+of|with\s+respect\s+to)\s+(?P<attr2>[^,?]+?)\s*[?.!]*$",
+                       re.I)
+_AGENT = re.compile(r"(?:ors|ers|ists|ants|ents|ians)$", re.I)  # "mediators", "negotiators", "officials"
+_NUMBER_OF = re.compile(r"^(?:the\s+)?(?:number|count|amount|total)\s+of\s+", re.I)
+
+
+def _compound(q: str, n_windows: int = 0) -> tuple[str, str] | None:
+    """"Who mediated the August swap, and who mediated the February one?": two questions of the
+    same wh-word about two topics (or two periods: `n_windows`), or None."""
+    m = _COMPOUND.match(q.strip())
+    if not m:
+        return None
+    a, b = m.group("a").strip(" ,"), m.group("b").strip(" ,")
+    if a.split()[0].lower() != b.split()[0].lower():
+        return None  # "Who mediated it and where did it happen?": two questions, not two sides
+    ta = _topic(a)
+    if ta is None:
+        # "How many soldiers and how many civilians…": two attributes of one topic
+        return (a, b) if n_windows >= 2 else None
+    b = re.sub(r"\b(?:one|ones)\b", ta.group(1), b)
+    tb = _topic(b)
+    if tb is None or tb.group(0).lower() == ta.group(0).lower():
+        return (a, b) if n_windows >= 2 else None
+    return a, b
+
+
+def _topic(q: str) -> re.Match[str] | None:
+    """The last topic phrase of a question ("the May 2025 swap" in "Where did negotiators meet
+    before the May 2025 swap"), or None."""
+    found = list(re.finditer(rf"\b(?:the|a|an|this|that|last)\s+(?:[\w’'-]+\s+){{0,4}}?{_HEAD_NOUN.pattern}", q, re.I))
+    return found[-1] if found else None
+
+
+def _asked_sides(text: str, resolve: WindowResolver | None) -> tuple[Side, ...]:
+    """Sides that carry their own question (`Side.question`): two like wh-questions joined by
+    "and"; a wh-question about A "compared with" B (B's question is A's with B's words); "In terms
+    of N, how did A compare with B?" and "How did the number of X compare with the number of Y?"
+    (how many N in each). () when the comparison asks no attribute of its own."""
+    pairs: list[tuple[str, str, str, str]] = []  # (question, topic) per side
+    compound = _compound(text, len(resolve(text)) if resolve is not None else 0)
+    against = _AGAINST.search(text)
+    terms = _IN_TERMS.match(text)
+    if compound is not None:
+        qa, qb = compound
+        ta, tb = _topic(qa), _topic(qb)
+        wa, wb = _first(resolve, qa), _first(resolve, qb)
+        pairs = [(qa, ta.group(0) if ta else wa.phrase if wa else qa, qb, tb.group(0) if tb else wb.phrase if wb else qb)]
+    elif re.match(_WH_START, text, re.I) and not re.match(r"^how\s+(?:did|does|do|is|was|are|were)\b", text, re.I) \
+            and against is not None:
+        qa = text[: against.start()].strip(" ,")
+        ta = _topic(qa)
+        b = against.group("b").strip(" ,")
+        wa, wb = _first(resolve, qa), _first(resolve, b)
+        if wa is not None and wb is not None and wa.phrase in qa:
+            # "How many were freed in May 2025 compared with August 2025?", "the August prisoners
+            # compared with the May ones": B's question is A's with B's period
+            qb = qa.replace(wa.phrase, wb.phrase, 1)
+            tb = _topic(qb) if ta is not None else None
+            pairs = [(qa, ta.group(0) if ta else wa.phrase, qb, tb.group(0) if tb else wb.phrase)]
+        elif ta is not None:
+            b = re.sub(r"\b(?:one|ones)\b", ta.group(1), b)
+            if not _DETERMINER.match(b) and not _entities(b):
+                b = f"the {b}"
+            pairs = [(qa, ta.group(0), qa[: ta.start()] + b + qa[ta.end():], b)]
+    elif terms is not None:
+        attr = (terms.group("attr") or terms.group("attr2") or "").strip()
+        rest = terms.group("rest") or terms.group("rest2") or ""
+        words = attr.split()
+        sides = _sides(rest, [], resolve, asked=False)
+        if len(sides) == 2 and words:
+            if len(words) == 1 and _AGENT.search(attr) and _is_plural(attr):
+                ask = f"Who were the {attr} of"  # "in terms of mediators"
+            elif _is_plural(words[0]):
+                ask = f"How many {attr} in"  # "in terms of civilians freed"
+            else:
+                ask = f"What was the {attr} of"  # "in terms of size"
+            pairs = [(f"{ask} {sides[0].text}", sides[0].text, f"{ask} {sides[1].text}", sides[1].text)]
+    elif re.match(r"^how\s+(?:did|does|do|is|was|are|were)\b", text, re.I):
+        sides = _sides(text, [], resolve, asked=False)
+        if len(sides) == 2 and all(_NUMBER_OF.match(side.text) for side in sides):
+            qa, qb = (f"How many {_NUMBER_OF.sub('', side.text)}" for side in sides)
+            pairs = [(qa, sides[0].text, qb, sides[1].text)]
+    if not pairs:
+        return ()
+    qa, ta_text, qb, tb_text = pairs[0]
+    out = []
+    for q, topic in ((qa, ta_text), (qb, tb_text)):
+        q = q[0].upper() + q[1:] + "?"
+        # the period of the topic itself: "before the February swap" asks of the talks its article
+        # reports, not of an earlier article
+        out.append(Side(topic, _first(resolve, topic) or _first(resolve, q), (_entities(q) or [""])[0], question=q,
+                        answer_type=_answer_type(q.lower(), "factoid"), attribute=_named_attribute(q)))
+    if out[0].question.lower() == out[1].question.lower():
+        return ()
+    return tuple(out)
+
+
+def _sides(q: str, windows: list[DateWindow], resolve: WindowResolver | None, asked: bool = True) -> tuple[Side, ...]:
+    """Two sides of a comparison with their own words and periods, or () when they cannot be told.
+    With `asked`, sides that carry their own question (`_asked_sides`) come first."""
     # "Compare A and B: who mediated each?" — the sides are before the colon
+    if asked:
+        own = _asked_sides(re.sub(r"[?.!]+$", "", q.strip()).strip(), resolve)
+        if own:
+            return own
     text = re.sub(r"\b(?:in\s+terms\s+of|with\s+respect\s+to|regarding)\b.*$|\s*[:;—–].*$", "", q.strip(), flags=re.I)
     text = re.sub(r"[?.!]+$", "", text).strip()
     for pat in _SIDE_SPLIT:
@@ -585,6 +701,14 @@ def _first(resolve: WindowResolver | None, text: str) -> DateWindow | None:
         return None
     found = resolve(text)
     return found[0] if found else None
+
+
+def _named_attribute(q: str) -> Attribute | None:
+    """The one attribute a side's question names in words ("What was the *size* of…", "the
+    *location*", "the *mediators*"), or None: wh-words alone name none."""
+    low = re.sub(rf"^{_WH_START}", "", q.strip(), flags=re.I)
+    found = [a for a, pat in _ATTRIBUTE_WORDS if pat.search(low)]
+    return found[0] if len(found) == 1 else None
 
 
 def _attributes(q: str) -> tuple[Attribute, ...]:

@@ -1142,6 +1142,8 @@ def comparison(analysis: QuestionAnalysis, question: str, tools: Tools) -> Answe
     all_sentences = [c for pool in side_pools for c in candidates(pool, tools.tokens)]
     citer = _Citer(all_sentences)
     participants = _participants(all_sentences)
+    if all(side.question for side in analysis.sides):
+        return _asked_comparison(analysis, question, side_pools, tools, citer, participants)
     lines: list[str] = []
     answered = 0
     for attribute in analysis.attributes:
@@ -1152,8 +1154,7 @@ def comparison(analysis: QuestionAnalysis, question: str, tools: Tools) -> Answe
             if not pool:
                 cells.append(f"{name}: the articles have nothing from then")
                 continue
-            sub = template.format(side=side.text)
-            found = _attribute_value(sub, answer_type, pool, tools, participants)
+            found = _attribute_value(template.format(side=side.text), answer_type, pool, tools, participants)
             if found is None:
                 cells.append(f"{name}: not stated")
                 continue
@@ -1164,6 +1165,71 @@ def comparison(analysis: QuestionAnalysis, question: str, tools: Tools) -> Answe
     if not answered:
         return _abstention(question)
     body = "\n\n".join(lines)
+    return Answer(question=question, answer=body, abstained=False, citations=_used(citer, body), mode="extractive")
+
+
+# The side question's answer type → the attribute whose typed value answers it. A named value must
+# stand in the clause of the side question's own words ("Where did negotiators *meet* ahead of A?"
+# is not answered by "reporters in Kyiv"); the answerer ranks sentences by the whole question and
+# has no such check, so it answers only the other types (counts, durations, open questions).
+_TYPED_SIDE: dict[str, Attribute] = {"place": "place", "city": "place", "date": "date", "name": "mediator",
+                                     "person": "mediator", "organization": "mediator", "country": "mediator"}
+
+
+def _asked_comparison(analysis: QuestionAnalysis, question: str, side_pools: list[list[Passage]], tools: Tools,
+                      citer: _Citer, participants: set[str]) -> Answer:
+    """Sides with questions of their own (`Side.question`), each answered over the side's own
+    passages and period: a typed value standing by the question's own words (`_TYPED_SIDE`; a
+    place not found so falls back to where the side's event took place), else the extractive
+    answerer's short answer and first quoted sentence. A side with neither is "not stated"; both →
+    abstention."""
+    cells: list[str] = []
+    answered = 0
+    for side, pool in zip(analysis.sides, side_pools, strict=True):
+        name = _side_label(side)
+        if not pool:
+            cells.append(f"{name}: the articles have nothing from then")
+            continue
+        attribute = _TYPED_SIDE.get(side.answer_type) or side.attribute
+        found = None
+        if attribute is not None and side.answer_type == "other":
+            # "What was the size of A?": the attribute's own question
+            _template, answer_type, _label = _TEMPLATES[attribute]
+            found = _attribute_value(_template.format(side=side.text), answer_type, pool, tools, participants)
+        elif attribute is not None:
+            _template, answer_type, _label = _TEMPLATES[attribute]
+            near = _key_stems(side.question, tools) - _stems(side.text, tools)
+            mediating = _stems(_MEDIATION, tools)
+            if near & mediating:  # "brokered", "facilitated", "mediated": one act
+                near |= mediating
+            event = _template.format(side=side.text)
+            if attribute in ("place", "date") and not near - _stems(_TAKING_PLACE, tools):
+                # "Where was A held?": where (when) the side's event itself took place
+                found = _attribute_value(event, answer_type, pool, tools, participants)
+            else:
+                found = _attribute_value(side.question, answer_type, pool, tools, participants, near)
+                if found is None and attribute == "place":
+                    # "Where were the talks held before A?" when no sentence says "talks" by a place
+                    found = _attribute_value(side.question, answer_type, pool, tools, participants) or \
+                        _attribute_value(event, answer_type, pool, tools, participants)
+        if found is not None:
+            value, s = found
+            cells.append(f"{name}: **{value}** — {s.text} {citer.markers(s)}")
+            answered += 1
+            continue
+        sub = tools.answerer.answer(side.question, pool, idf=tools.idf, tokens=tools.tokens,
+                                    in_corpus=tools.in_corpus, window=side.window, answer_type=side.answer_type)
+        if sub.abstained or not sub.citations:
+            cells.append(f"{name}: not stated")
+            continue
+        answered += 1
+        first = next((c for c in sub.citations if sub.short_answer and sub.short_answer in c.quote), sub.citations[0])
+        marker = citer.add([first], f"[{first.n}]")
+        lead = f"**{sub.short_answer}** — " if sub.short_answer else ""
+        cells.append(f"{name}: {lead}{first.quote} {marker}")
+    if not answered:
+        return _abstention(question)
+    body = "\n".join(f"- {c}" for c in cells)
     return Answer(question=question, answer=body, abstained=False, citations=_used(citer, body), mode="extractive")
 
 
@@ -1181,10 +1247,11 @@ def _participants(sentences: list[Candidate]) -> set[str]:
     return {n for n, c in counts.items() if c >= PARTICIPANT_SHARE * len(sentences)}
 
 
-def _attribute_value(sub: str, answer_type: str, pool: list[Passage], tools: Tools,
-                     participants: set[str]) -> tuple[str, Candidate] | None:
+def _attribute_value(sub: str, answer_type: str, pool: list[Passage], tools: Tools, participants: set[str],
+                     near: frozenset[str] | set[str] = frozenset()) -> tuple[str, Candidate] | None:
     """The best of the leading sentences for `sub` that offers a value of `answer_type` other than
-    the sides' common participants."""
+    the sides' common participants; with `near` (stems), a named value must stand in the clause of
+    one of them."""
     ranked = [s for s in _ranked(sub, pool, tools) if _summary_worthy(s)]
     for s in ranked:
         if s.start < EARLY_CHARS:
@@ -1199,7 +1266,8 @@ def _attribute_value(sub: str, answer_type: str, pool: list[Passage], tools: Too
                     return span.text, s
                 continue
             named = [v for v in values(answer_type, sub, s.text, spans)
-                     if v.text.lower() not in participants and _fills_slot(answer_type, s.text, v.start, v.end, tools)]
+                     if v.text.lower() not in participants and _fills_slot(answer_type, s.text, v.start, v.end, tools,
+                                                                            near)]
             if named:
                 return named[0].text, s
         return None
@@ -1219,26 +1287,31 @@ def _attribute_value(sub: str, answer_type: str, pool: list[Passage], tools: Too
     return None
 
 
+_TAKING_PLACE = "held hold take took taken place happen happened occur occurred carried out"
 _LOCATIVE = re.compile(r"\b(?:in|at|near|to|from|inside|outside|border\s+with)\s+(?:the\s+)?$", re.IGNORECASE)
 _MEDIATION = "mediated mediator mediation brokered facilitated arranged hosted helped"
 
 
-def _fills_slot(answer_type: str, sentence: str, start: int, end: int, tools: Tools) -> bool:
+def _fills_slot(answer_type: str, sentence: str, start: int, end: int, tools: Tools,
+                near: frozenset[str] | set[str] = frozenset()) -> bool:
     """A place stands after a locative preposition ("handed over to Belarus", "talks in Abu Dhabi");
-    a mediator next to a word of mediating ("facilitated by the UAE", "US-mediated"). Counts and
-    dates fill their slot by their type."""
+    a name next to a word of the question (`near`, stems), without one next to a word of mediating
+    ("facilitated by the UAE", "US-mediated"); a place also next to a word of `near` when given.
+    Counts and dates fill their slot by their type."""
     if answer_type == "place":
-        return bool(_LOCATIVE.search(sentence[:start]))
+        return bool(_LOCATIVE.search(sentence[:start])) and (
+            not near or _same_clause(sentence, start, end, set(near), tools))
     if answer_type == "name":
-        return _same_clause(sentence, start, end, _stems(_MEDIATION, tools), tools)
+        return _same_clause(sentence, start, end, set(near) or _stems(_MEDIATION, tools), tools)
     return True
 
 
 def _side_pool(side: Side, tools: Tools) -> list[Passage]:
-    """The side's own passages: retrieved for its words, kept to its period when it names one."""
+    """The side's own passages: retrieved for its question (or its words), kept to its period when
+    it names one."""
+    found = tools.retrieve(side.question or side.text)
     if side.window is None and not side.entity:
-        return tools.retrieve(side.text)
-    found = tools.retrieve(side.text)
+        return found
     if side.window is not None:
         return _in_window(found, side.window)
     pat = _entity_pattern(side.entity)

@@ -148,3 +148,21 @@ def test_a_title_no_passage_holds_is_missing():
     assert missing_titles("Did the Ministry of Defence speak?", texts) == []
     assert missing_titles("Who Wrote War And Peace?", texts) == []  # title case throughout: no title to tell
     assert missing_titles("Who wrote War and Peace?", [*texts, "He reread war and  peace."]) == []
+
+
+def test_a_heading_is_no_candidate_but_introduces_the_next_sentence():
+    from assistant.candidates import candidates, heading, simple_tokens
+    from assistant.types import Passage
+
+    # SAMPLE TEXT: fictional, written for this test.
+    text = ("The ferry strike ended on Monday after three days.\nTalks Over Night Shifts\n"
+            "Unions said the deal covers 400 crew members.")
+    p = Passage(chunk_id="x:0", doc_id="x", file_name="x.txt", title="", date="2024-01-01", source="", url="",
+                start=0, end=len(text), text=text, score=0.0)
+    found = candidates([p], simple_tokens)
+    assert [c.text for c in found] == ["The ferry strike ended on Monday after three days.",
+                                       "Unions said the deal covers 400 crew members."]
+    assert found[1].prev_text == "Talks Over Night Shifts"
+    assert heading("A Fragile Step in a Wider War") and heading("Disputes Over Civilians")
+    assert not heading("Unions said the deal covers 400 crew members.")
+    assert not heading("the talks went on for hours without a deal")  # lower case: a fragment, not a title

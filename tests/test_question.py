@@ -114,6 +114,37 @@ def test_comparison_attributes_follow_the_question():
     assert "mediator" in analyze("How did the mediators of the May and August swaps differ?", RESOLVE).attributes
 
 
+@pytest.mark.parametrize("q,questions,windows", [
+    ("Who mediated the August 2025 swap, and who mediated the February 2026 one?",
+     ["Who mediated the August 2025 swap?", "Who mediated the February 2026 swap?"], ["August 2025", "February 2026"]),
+    ("Where did negotiators meet ahead of the May 2025 swap compared with the February 2026 swap?",
+     ["Where did negotiators meet ahead of the May 2025 swap?",
+      "Where did negotiators meet ahead of the February 2026 swap?"], ["May 2025", "February 2026"]),
+    ("How many prisoners were freed in May 2025 compared with August 2025?",
+     ["How many prisoners were freed in May 2025?", "How many prisoners were freed in August 2025?"],
+     ["May 2025", "August 2025"]),
+    ("In terms of civilians freed, how did the May 2025 swap compare with the February 2026 one?",
+     ["How many civilians freed in the May 2025 swap?", "How many civilians freed in the February 2026 swap?"],
+     ["May 2025", "February 2026"]),
+    ("How did the number of civilians freed in May 2025 compare with the number of soldiers freed in August 2025?",
+     ["How many civilians freed in May 2025?", "How many soldiers freed in August 2025?"], ["May 2025", "August 2025"]),
+])
+def test_a_comparison_that_asks_something_gives_each_side_that_question(q, questions, windows):
+    a = analyze(q, RESOLVE)
+    assert a.kind == "comparison"
+    assert [s.question for s in a.sides] == questions
+    assert [s.window.label if s.window else None for s in a.sides] == windows
+
+
+def test_two_questions_of_one_topic_are_not_a_comparison():
+    assert kind("How many soldiers and how many civilians did each side hand over in the May swap?") != "comparison"
+    assert kind("Who mediated the swap and where did it happen?") != "comparison"
+    # a comparison without a question of its own is aligned on the attributes
+    assert not any(s.question for s in analyze("How did the May exchange differ from the February one?", RESOLVE).sides)
+    assert analyze("In terms of mediators, how did the May swap compare with the February one?",
+                   RESOLVE).sides[0].question.startswith("Who were the mediators of")
+
+
 def test_more_than_a_number_is_not_a_comparison():
     assert kind("How many residents were still held, more than 20?") != "comparison"
 

@@ -212,6 +212,26 @@ def test_seeds_comparison_of_may_and_february(seeds_assistant, q):
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize("q,values,months", [
+    ("Who mediated the August 2025 swap, and who mediated the February 2026 one?",
+     [r"UAE|United Arab Emirates", r"\bUS\b|U\.S\.|United States"], {"2025-08", "2026-02"}),
+    ("In terms of civilians freed, how did the May 2025 swap compare with the February 2026 one?",
+     [r"\b120\b", r"\bseven\b"], {"2025-05", "2026-02"}),
+    ("Where did negotiators meet ahead of the May 2025 swap compared with the February 2026 swap?",
+     [r"Istanbul", r"Abu Dhabi|United Arab Emirates"], {"2025-05", "2026-02"}),
+])
+def test_seeds_comparison_asks_each_side_its_own_question(seeds_product, q, values, months):
+    answer = seeds_product.ask(q)
+    assert not answer.abstained
+    lines = [line for line in answer.answer.splitlines() if line.startswith("- ")]
+    assert len(lines) == 2
+    for line, value in zip(lines, values, strict=True):
+        assert re.search(rf"\*\*[^*]*(?:{value})[^*]*\*\*", line), line  # each side leads with its own value
+    assert {c.date[:7] for c in answer.citations if c.duplicate_of is None} == months
+    _check(seeds_product, answer)
+
+
+@pytest.mark.integration
 @pytest.mark.parametrize("q", ["Which countries mediated the February swap?", "which countries mediated the feb swap"])
 def test_seeds_list_of_mediators(seeds_assistant, q):
     answer = seeds_assistant.ask(q)
