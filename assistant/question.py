@@ -131,9 +131,20 @@ def _is_word(w: str) -> bool:
     return zipf_frequency(w, "en") >= 2.5
 
 
+# Chat filler around a question: an opening ("quick q -", "hey so,") and a clarifying tail after
+# the question mark ("…? like the exact date"). They carry no words to look for.
+_FILLER = r"(?:hey|hi|hello|ok(?:ay)?|so|well|um+|hmm+|btw|anyway|quick\s+q(?:uestion)?|q)"
+_OPENING = re.compile(  # "so far, how many…" keeps its "so": a filler ends in punctuation or comes before a question
+    rf"^(?:{_FILLER}(?:\s*[-–—:,!.]+\s+|\s+(?=(?:{_FILLER}|who|what|when|where|which|why|how|is|are|was|were|did|"
+    rf"does|do|has|have|had|can|could|will|would)\b)))+", re.IGNORECASE)
+_CLARIFIER = re.compile(r"\?\s*(?:like|i\s+mean|as\s+in|i\.?e\.?|e\.?g\.?)\b[^?]*\??\s*$", re.IGNORECASE)
+
+
 def normalize(question: str) -> str:
-    """Casual forms spelled out; the words, names and order of the question are kept."""
+    """Casual forms spelled out, chat filler around the question dropped (`_OPENING`,
+    `_CLARIFIER`); the words, names and order of the question are kept."""
     q = " ".join(question.strip().split())
+    q = _CLARIFIER.sub("?", _OPENING.sub("", q)) or q
     for pat, rep in _CONTRACTIONS:
         q = re.sub(pat, rep, q, flags=re.IGNORECASE)
 

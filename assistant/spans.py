@@ -1100,8 +1100,14 @@ def _owner_said(asked: str, sentence: str, nouns: set[str]) -> bool:
 
 
 def _says_all(words: list[str], sentence: str) -> bool:
+    """Every word is in the sentence (or its plural); a nationality also by its country ("the
+    *Russian* negotiator": "one of *Russia's* top negotiators")."""
     said = {w.lower() for w in re.findall(r"\w+", sentence)}
-    return all(w in said or w + "s" in said for w in words)
+
+    def says(word: str) -> bool:
+        country = places.country_of_demonym(word) if word not in said else None
+        return word in said or word + "s" in said or (country is not None and country.lower() in said)
+    return all(says(w) for w in words)
 
 
 def _holds_role(question: str, sentence: str, spans: Sequence[TypedSpan]) -> bool:

@@ -536,12 +536,15 @@ def _key_word(text: str, tools: Tools) -> str:
     """The stem of the most specific content word of `text` ("end" in "Did the talks end the war?"),
     what a yes/no question asks about; "" when it has none."""
     stop = stop_words()
-    # stop words are words, not stems: "anyone" is one, its stem "anyon" is not
-    content = sorted({t for w in re.findall(r"[\w'’-]+", text) if w.lower() not in stop
+    # stop words are words, not stems: "anyone" is one, its stem "anyon" is not; a partitive noun
+    # ("the *group* of 157 Ukrainians") counts what follows it and asks nothing
+    content = sorted({t for w in re.findall(r"[\w'’-]+", text) if w.lower() not in stop | _PARTITIVE
                       for t in tools.tokens(w) if len(t) > 1})
     return max(content, key=tools.idf) if content else ""
 
 
+_PARTITIVE = frozenset({"group", "groups", "number", "total", "set", "batch", "kind", "type", "part", "lot", "amount",
+                        "couple", "pair", "handful", "dozen", "dozens", "bunch"})
 _NATION_NOUN = re.compile(r"\b([A-Z][\w’'.]*)\s+([a-z][a-z-]+)\b")
 
 

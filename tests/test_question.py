@@ -286,3 +286,16 @@ def test_which_article_to_read_is_not_what_is_asked():
     s = analyze("Give me an overview of the toll of the war as the SBS article describes it", RESOLVE)
     assert s.kind == "summary" and s.target == "the toll of the war"
     assert analyze("Who mediated, according to reports?", RESOLVE).kind == "factoid"
+
+
+@pytest.mark.parametrize("q,expected", [
+    ("quick q - when was the last swap before the feb one? like the exact date",
+     "when was the last swap before the February one?"),
+    ("OK, so who mediated the swap?", "who mediated the swap?"),
+    ("Hmm OK. Where did the exchange happen?", "Where did the exchange happen?"),
+    ("Q: who is Steve Witkoff?", "who is Steve Witkoff?"),
+    ("So far, how many prisoners were exchanged?", "So far, how many prisoners were exchanged?"),  # "so far" is no filler
+    ("Well-known mediators: who were they?", "Well-known mediators: who were they?"),
+])
+def test_chat_filler_around_a_question_is_dropped(q, expected):
+    assert normalize(q) == expected

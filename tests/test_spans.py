@@ -547,6 +547,17 @@ def test_an_office_is_every_word_of_it_even_for_a_name_after_the_noun():
     assert lead is not None and lead.text == "Pavel Orlan"
 
 
+def test_a_nationality_in_an_office_is_said_by_its_country():
+    """"the Polish negotiator": "one of Poland's top negotiators" says every word of the office;
+    "one of Spain's negotiators" does not."""
+    q = "Who is the Polish negotiator who complained about the delay?"
+    said = "Marek Nowak, one of Poland's top negotiators, complained about the delay."
+    tagged = [TypedSpan("Marek Nowak", 0, 11, "person")]
+    assert spans.offers_value("person", q, tagged, said)
+    other = "Marek Nowak, one of Spain's top negotiators, complained about the delay."
+    assert not spans.offers_value("person", q, tagged, other)
+
+
 def test_a_city_in_a_country_lies_there():
     from assistant import places
 

@@ -397,6 +397,8 @@ def test_seeds_yes_no_negation_and_hedges(seeds_product):
     ("Were Russian troops the ones who launched the incursion into the Kursk region?", "No", "Ukrainian troops"),
     # "157 Ukrainians … and 157 Russian soldiers": the Ukrainians are no rival to the Russian soldiers
     ("Were Russian soldiers returned in February?", "Yes", "Russian"),
+    # "the group of 157 Ukrainians": a partitive noun is not what the question asks about
+    ("Did the group of 157 Ukrainians returned in February 2026 include any civilians?", "Yes", "seven civilians"),
 ])
 def test_seeds_yes_no_subject_and_nation(seeds_product, q, word, quoted):
     answer = seeds_product.ask(q)
