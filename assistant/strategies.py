@@ -1194,18 +1194,18 @@ def _asked_comparison(analysis: QuestionAnalysis, question: str, side_pools: lis
             cells.append(f"{name}: the articles have nothing from then")
             continue
         attribute = _TYPED_SIDE.get(side.answer_type) or side.attribute
-        found = None
-        if attribute is not None and side.answer_type == "other":
-            # "What was the size of A?": the attribute's own question
-            _template, answer_type, _label = _TEMPLATES[attribute]
-            found = _attribute_value(_template.format(side=side.text), answer_type, pool, tools, participants)
-        elif attribute is not None:
-            _template, answer_type, _label = _TEMPLATES[attribute]
+        found: tuple[str, Candidate] | None = None
+        if attribute is not None:
+            template, answer_type, _ = _TEMPLATES[attribute]
+            event = template.format(side=side.text)
             near = _key_stems(side.question, tools) - _stems(side.text, tools)
             mediating = _stems(_MEDIATION, tools)
             if near & mediating:  # "brokered", "facilitated", "mediated": one act
                 near |= mediating
-            event = _template.format(side=side.text)
+        if attribute is not None and side.answer_type == "other":
+            # "What was the size of A?": the attribute's own question
+            found = _attribute_value(event, answer_type, pool, tools, participants)
+        elif attribute is not None:
             if attribute in ("place", "date") and not near - _stems(_TAKING_PLACE, tools):
                 # "Where was A held?": where (when) the side's event itself took place
                 found = _attribute_value(event, answer_type, pool, tools, participants)
