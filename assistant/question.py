@@ -570,6 +570,7 @@ _IN_TERMS = re.compile(r"^(?:in\s+terms\s+of|regarding|with\s+respect\s+to)\s+(?
                        r"^(?P<rest2>.+?)\s*,?\s+(?:in\s+terms\s+of|with\s+respect\s+to)\s+(?P<attr2>[^,?]+?)\s*[?.!]*$",
                        re.I)
 _AGENT = re.compile(r"(?:ors|ers|ists|ants|ents|ians)$", re.I)  # "mediators", "negotiators", "officials"
+_HOW_AUX = re.compile(r"^how\s+(?:did|does|do|is|was|are|were)\b", re.I)  # "How did A differ…": asks no value
 _NUMBER_OF = re.compile(r"^(?:the\s+)?(?:number|count|amount|total)\s+of\s+", re.I)
 
 
@@ -614,7 +615,7 @@ def _asked_sides(text: str, resolve: WindowResolver | None) -> tuple[Side, ...]:
         ta, tb = _topic(qa), _topic(qb)
         wa, wb = _first(resolve, qa), _first(resolve, qb)
         pairs = [(qa, ta.group(0) if ta else wa.phrase if wa else qa, qb, tb.group(0) if tb else wb.phrase if wb else qb)]
-    elif re.match(_WH_START, text, re.I) and not re.match(r"^how\s+(?:did|does|do|is|was|are|were)\b", text, re.I) \
+    elif re.match(_WH_START, text, re.I) and not _HOW_AUX.match(text) \
             and against is not None:
         qa = text[: against.start()].strip(" ,")
         ta = _topic(qa)
@@ -644,7 +645,7 @@ def _asked_sides(text: str, resolve: WindowResolver | None) -> tuple[Side, ...]:
             else:
                 ask = f"What was the {attr} of"  # "in terms of size"
             pairs = [(f"{ask} {sides[0].text}", sides[0].text, f"{ask} {sides[1].text}", sides[1].text)]
-    elif re.match(r"^how\s+(?:did|does|do|is|was|are|were)\b", text, re.I):
+    elif _HOW_AUX.match(text):
         sides = _sides(text, [], resolve, asked=False)
         if len(sides) == 2 and all(_NUMBER_OF.match(side.text) for side in sides):
             qa, qb = (f"How many {_NUMBER_OF.sub('', side.text)}" for side in sides)
